@@ -1,0 +1,81 @@
+package argus
+
+import (
+	"errors"
+	"sort"
+	"strings"
+)
+
+// Sentinel errors. Callers wrap them with context (fmt.Errorf("…: %w", err));
+// the HTTP layer turns each into a status code and a DRF-shaped body in one
+// place.
+var (
+	// ErrNotFound means the object does not exist or is not visible to the
+	// caller. It becomes 404 {"detail": "Not found."}.
+	ErrNotFound = errors.New("not found")
+	// ErrForbidden means the caller is known but may not do this. It becomes
+	// 403 {"detail": "You do not have permission to perform this action."}.
+	ErrForbidden = errors.New("permission denied")
+)
+
+// FieldErrors is a validation failure per input field: DRF's shape (a)
+// {"field": ["message", …]}. The key "non_field_errors" (or "__all__", where
+// the original used a Django form) carries object-level messages.
+type FieldErrors map[string][]string
+
+// Error lists the fields and their messages in a stable order.
+func (e FieldErrors) Error() string {
+	keys := make([]string, 0, len(e))
+	for k := range e {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		msgs := strings.Join(e[k], " ")
+		if k != "non_field_errors" && k != "__all__" {
+			msgs = k + ": " + msgs
+		}
+		parts = append(parts, msgs)
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Add appends a message to a field.
+func (e FieldErrors) Add(field, msg string) { e[field] = append(e[field], msg) }
+
+// Err returns e as an error, or nil when it holds nothing.
+func (e FieldErrors) Err() error {
+	if len(e) == 0 {
+		return nil
+	}
+	return e
+}
+
+// ListError is a validation failure the original raised from a view with a
+// bare message: DRF's shape (c), a JSON list ["message"].
+type ListError []string
+
+func (e ListError) Error() string { return "invalid request: " + strings.Join(e, "; ") }
+
+// Invalid returns a ListError with one message.
+func Invalid(msg string) error { return ListError{msg} }
+
+// DetailError is a validation failure whose body maps a field to a single
+// string rather than a list: DRF's shape (d), e.g.
+// {"type": "A source system cannot post events of type 'CLO'."}. It answers
+// 400.
+type DetailError map[string]string
+
+func (e DetailError) Error() string {
+	keys := make([]string, 0, len(e))
+	for k := range e {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+e[k])
+	}
+	return "invalid request: " + strings.Join(parts, "; ")
+}

@@ -1,0 +1,50 @@
+package argus
+
+import (
+	"strings"
+	"unicode"
+)
+
+// SourceType is a kind of monitoring system ("nav", "zabbix"); its name is
+// its identity (api-v1.md §2.3).
+type SourceType struct {
+	Name string
+}
+
+// Source is one monitoring system instance that posts incidents through its
+// own user (api-v1.md §2.4).
+type Source struct {
+	ID      int64
+	Name    string
+	Type    string
+	UserID  int64
+	BaseURL string
+}
+
+// IsLower mirrors Python's str.islower: true when s has at least one cased
+// character and no uppercase or titlecase ones. The API rejects source type
+// names that fail it, "123" included.
+func IsLower(s string) bool {
+	cased := false
+	for _, r := range s {
+		switch {
+		case unicode.IsUpper(r) || unicode.IsTitle(r):
+			return false
+		case unicode.IsLower(r):
+			cased = true
+		}
+	}
+	return cased
+}
+
+// ValidateSourceTypeName returns the API's message for an unacceptable
+// source type name, or "".
+func ValidateSourceTypeName(name string) string {
+	if strings.TrimSpace(name) == "" {
+		return "This field may not be blank."
+	}
+	if !IsLower(name) {
+		return "'" + name + "' is not a lowercase string"
+	}
+	return ""
+}

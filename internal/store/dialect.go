@@ -1,0 +1,143 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+// dialect is what differs between the two databases: how times are
+// stored, how constraint violations are reported, and the migrations.
+type dialect int
+
+const (
+	sqliteDialect dialect = iota
+	postgresDialect
+)
+
+var errNotFound = argus.ErrNotFound
+
+// sqliteTimeLayout is the fixed-width UTC text form of times on SQLite;
+// fixed width makes text order equal time order, so indexes and comparisons
+// work as on PostgreSQL. argus.Infinity formats as
+// "9999-12-31T23:59:59.999999Z", after every real time.
+const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// t converts a time into a query parameter: fixed-width UTC text on
+// SQLite; on PostgreSQL a time.Time, or the strings 'infinity' and
+// '-infinity' for argus.Infinity and argus.NegInfinity.
+func (d dialect) t(v time.Time) any {
+	v = v.UTC().Truncate(time.Microsecond)
+	if d == sqliteDialect {
+		return v.Format(sqliteTimeLayout)
+	}
+	switch {
+	case argus.IsInfinity(v):
+		return "infinity"
+	case argus.IsNegInfinity(v):
+		return "-infinity"
+	}
+	return v
+}
+
+// nt is t for a nullable time.
+func (d dialect) nt(v *time.Time) any {
+	if v == nil {
+		return nil
+	}
+	return d.t(*v)
+}
+
+// timeScanner reads a time column of either database into a time.Time
+// (UTC), mapping PostgreSQL's ±infinity to argus.Infinity/NegInfinity.
+// With null set, a NULL leaves *dst nil; without it NULL is an error.
+type timeScanner struct {
+	dst  *time.Time
+	ndst **time.Time
+}
+
+func scanTime(dst *time.Time) *timeScanner      { return &timeScanner{dst: dst} }
+func scanNullTime(dst **time.Time) *timeScanner { return &timeScanner{ndst: dst} }
+
+// Scan implements sql.Scanner.
+func (s *timeScanner) Scan(src any) error {
+	var t time.Time
+	switch v := src.(type) {
+	case nil:
+		if s.ndst == nil {
+			return errors.New("store: NULL in a NOT NULL time column")
+		}
+		*s.ndst = nil
+		return nil
+	case time.Time:
+		t = v.UTC()
+	case string:
+		p, err := parseStoredTime(v)
+		if err != nil {
+			return err
+		}
+		t = p
+	case []byte:
+		p, err := parseStoredTime(string(v))
+		if err != nil {
+			return err
+		}
+		t = p
+	default:
+		return fmt.Errorf("store: cannot read %T as a time", src)
+	}
+	if s.ndst != nil {
+		*s.ndst = &t
+	} else {
+		*s.dst = t
+	}
+	return nil
+}
+
+func parseStoredTime(v string) (time.Time, error) {
+	switch v {
+	case "infinity":
+		return argus.Infinity, nil
+	case "-infinity":
+		return argus.NegInfinity, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: bad stored time %q: %w", v, err)
+	}
+	return t.UTC(), nil
+}
+
+// isUniqueViolation reports whether err is a unique-constraint violation.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// isForeignKeyViolation reports whether err is a foreign-key violation,
+// which is how a PROTECTed delete fails.
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23503"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY || strings.Contains(sqErr.Error(), "FOREIGN KEY")
+	}
+	return false
+}

@@ -1,0 +1,305 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/auth"
+)
+
+// Messages of the original's source forms and serializers.
+const (
+	msgTypeExists   = "source system type with this name already exists."
+	msgInvalidType  = "Select a valid choice. That choice is not one of the available choices."
+	msgSourceExists = "Source system with this Name and Type already exists."
+	msgRequired     = "This field is required."
+)
+
+// SourceTypes lists the source types ordered by name.
+func (s *Store) SourceTypes(ctx context.Context) ([]argus.SourceType, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM argus_incident_sourcesystemtype ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list source types: %w", err)
+	}
+	defer rows.Close()
+	list := []argus.SourceType{}
+	for rows.Next() {
+		var t argus.SourceType
+		if err := rows.Scan(&t.Name); err != nil {
+			return nil, fmt.Errorf("store: list source types: %w", err)
+		}
+		list = append(list, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list source types: %w", err)
+	}
+	return list, nil
+}
+
+// CreateSourceType creates a type. The name must already be valid
+// (argus.ValidateSourceTypeName); a taken name is a FieldErrors on "name".
+func (s *Store) CreateSourceType(ctx context.Context, name string) (argus.SourceType, error) {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO argus_incident_sourcesystemtype (name) VALUES ($1)`, name)
+	if isUniqueViolation(err) {
+		return argus.SourceType{}, argus.FieldErrors{"name": {msgTypeExists}}
+	}
+	if err != nil {
+		return argus.SourceType{}, fmt.Errorf("store: create source type %q: %w", name, err)
+	}
+	return argus.SourceType{Name: name}, nil
+}
+
+// ensureSourceType creates the type unless it exists.
+func (s *Store) ensureSourceType(ctx context.Context, tx *sql.Tx, name string) error {
+	exists, err := s.sourceTypeExists(ctx, tx, name)
+	if err != nil || exists {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO argus_incident_sourcesystemtype (name) VALUES ($1)`, name); err != nil {
+		return fmt.Errorf("store: create source type %q: %w", name, err)
+	}
+	return nil
+}
+
+func (s *Store) sourceTypeExists(ctx context.Context, q queryer, name string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM argus_incident_sourcesystemtype WHERE name = $1`, name).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: look up source type %q: %w", name, err)
+	}
+	return n > 0, nil
+}
+
+const sourceColumns = `id, name, type_id, user_id, base_url`
+
+func scanSource(row interface{ Scan(...any) error }, src *argus.Source) error {
+	return row.Scan(&src.ID, &src.Name, &src.Type, &src.UserID, &src.BaseURL)
+}
+
+// Sources lists every source system by pk.
+func (s *Store) Sources(ctx context.Context) ([]argus.Source, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+sourceColumns+` FROM argus_incident_sourcesystem ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list sources: %w", err)
+	}
+	defer rows.Close()
+	list := []argus.Source{}
+	for rows.Next() {
+		var src argus.Source
+		if err := scanSource(rows, &src); err != nil {
+			return nil, fmt.Errorf("store: list sources: %w", err)
+		}
+		list = append(list, src)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list sources: %w", err)
+	}
+	return list, nil
+}
+
+// Source returns the source system with the given pk.
+func (s *Store) Source(ctx context.Context, id int64) (argus.Source, error) {
+	var src argus.Source
+	err := scanSource(s.db.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM argus_incident_sourcesystem WHERE id = $1`, id), &src)
+	if err != nil {
+		return src, notFound(err, fmt.Sprintf("source %d", id))
+	}
+	return src, nil
+}
+
+// NewSource is what CreateSource needs.
+type NewSource struct {
+	Name    string
+	Type    string
+	BaseURL string
+	// Username names the source's user; empty means Name.
+	Username string
+	// CreateType creates a missing type instead of refusing it (the CLI's
+	// create-source does; the API does not).
+	CreateType bool
+}
+
+// CreateSource creates a source system and its user (with an unusable
+// password and the default timeslot) in one transaction, as the original's
+// add-source form: when the username is taken, "_" and six random
+// uppercase hex digits are appended. Validation failures are FieldErrors
+// in the form's shape: "name", "type", "username", and "__all__" for a
+// duplicate name and type.
+func (s *Store) CreateSource(ctx context.Context, ns NewSource, now time.Time) (argus.Source, error) {
+	if ns.Username == "" {
+		ns.Username = ns.Name
+	}
+	var src argus.Source
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		errs := argus.FieldErrors{}
+		if strings.TrimSpace(ns.Name) == "" {
+			errs.Add("name", msgRequired)
+		}
+		if ns.Type == "" {
+			errs.Add("type", msgRequired)
+		} else if ns.CreateType {
+			if msg := argus.ValidateSourceTypeName(ns.Type); msg != "" {
+				errs.Add("type", msg)
+			} else if err := s.ensureSourceType(ctx, tx, ns.Type); err != nil {
+				return err
+			}
+		} else if ok, err := s.sourceTypeExists(ctx, tx, ns.Type); err != nil {
+			return err
+		} else if !ok {
+			errs.Add("type", msgInvalidType)
+		}
+		if ns.Username != "" {
+			if msg := argus.ValidateUsername(ns.Username); msg != "" {
+				errs.Add("username", "username: "+msg)
+			}
+		}
+		if len(errs) == 0 {
+			var n int
+			err := tx.QueryRowContext(ctx,
+				`SELECT COUNT(*) FROM argus_incident_sourcesystem WHERE name = $1 AND type_id = $2`,
+				ns.Name, ns.Type).Scan(&n)
+			if err != nil {
+				return fmt.Errorf("store: look up source: %w", err)
+			}
+			if n > 0 {
+				errs.Add("__all__", msgSourceExists)
+			}
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		username, err := s.freeUsername(ctx, tx, ns.Username)
+		if err != nil {
+			return err
+		}
+		u, err := s.createUser(ctx, tx, NewUser{Username: username, Password: auth.UnusablePassword()}, now)
+		if err != nil {
+			return err
+		}
+		src = argus.Source{Name: ns.Name, Type: ns.Type, UserID: u.ID, BaseURL: ns.BaseURL}
+		err = tx.QueryRowContext(ctx, `
+			INSERT INTO argus_incident_sourcesystem (name, type_id, user_id, base_url)
+			VALUES ($1, $2, $3, $4) RETURNING id`, src.Name, src.Type, src.UserID, src.BaseURL).Scan(&src.ID)
+		if isUniqueViolation(err) {
+			return argus.FieldErrors{"__all__": {msgSourceExists}}
+		}
+		if err != nil {
+			return fmt.Errorf("store: create source %q: %w", ns.Name, err)
+		}
+		return nil
+	})
+	return src, err
+}
+
+// freeUsername returns username, or username with a random "_XXXXXX"
+// suffix when it is taken (api-v1.md §4.2).
+func (s *Store) freeUsername(ctx context.Context, tx *sql.Tx, username string) (string, error) {
+	candidate := username
+	for range 10 {
+		taken, err := s.usernameTaken(ctx, tx, candidate)
+		if err != nil || !taken {
+			return candidate, err
+		}
+		b := make([]byte, 3)
+		_, _ = rand.Read(b) // never fails (Go 1.24+)
+		candidate = username + "_" + strings.ToUpper(hex.EncodeToString(b))
+	}
+	return "", argus.FieldErrors{"username": {"username: " + argus.MsgUsernameTaken}}
+}
+
+// RenameSource changes a source's name, the only field the API may change
+// (api-v1.md §4.2).
+func (s *Store) RenameSource(ctx context.Context, id int64, name string) (argus.Source, error) {
+	var src argus.Source
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM argus_incident_sourcesystem WHERE id = $1`, id), &src); err != nil {
+			return notFound(err, fmt.Sprintf("source %d", id))
+		}
+		var n int
+		err := tx.QueryRowContext(ctx,
+			`SELECT COUNT(*) FROM argus_incident_sourcesystem WHERE name = $1 AND type_id = $2 AND id <> $3`,
+			name, src.Type, id).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("store: look up source: %w", err)
+		}
+		if n > 0 {
+			return argus.FieldErrors{"non_field_errors": {"The fields name, type must make a unique set."}}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE argus_incident_sourcesystem SET name = $2 WHERE id = $1`, id, name)
+		if isUniqueViolation(err) {
+			return argus.FieldErrors{"non_field_errors": {"The fields name, type must make a unique set."}}
+		}
+		if err != nil {
+			return fmt.Errorf("store: rename source %d: %w", id, err)
+		}
+		src.Name = name
+		return nil
+	})
+	return src, err
+}
+
+// EnsureDefaults makes sure the superuser "argus" (no usable password), the
+// source type "argus" and the source system "argus" exist, as the
+// original's initial_setup does. It reports whether it created anything.
+func (s *Store) EnsureDefaults(ctx context.Context, now time.Time) (created bool, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var userID int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM argus_auth_user WHERE username = 'argus'`).Scan(&userID)
+		switch {
+		case err == sql.ErrNoRows:
+			u, err := s.createUser(ctx, tx, NewUser{
+				Username: "argus", Password: auth.UnusablePassword(), IsSuperuser: true,
+			}, now)
+			if err != nil {
+				return err
+			}
+			userID, created = u.ID, true
+		case err != nil:
+			return fmt.Errorf("store: look up user argus: %w", err)
+		}
+		exists, err := s.sourceTypeExists(ctx, tx, "argus")
+		if err != nil {
+			return err
+		}
+		if !exists {
+			if err := s.ensureSourceType(ctx, tx, "argus"); err != nil {
+				return err
+			}
+			created = true
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx,
+			`SELECT COUNT(*) FROM argus_incident_sourcesystem WHERE name = 'argus' AND type_id = 'argus'`).Scan(&n); err != nil {
+			return fmt.Errorf("store: look up source argus: %w", err)
+		}
+		if n == 0 {
+			_, err := tx.ExecContext(ctx, `
+				INSERT INTO argus_incident_sourcesystem (name, type_id, user_id, base_url)
+				VALUES ('argus', 'argus', $1, '')`, userID)
+			if err != nil {
+				return fmt.Errorf("store: create source argus: %w", err)
+			}
+			created = true
+		}
+		return nil
+	})
+	return created, err
+}
+
+// mustAffect turns "no row changed" into argus.ErrNotFound.
+func mustAffect(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: %s: %w", what, argus.ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+// Package store keeps every SQL statement of Argus. One Store serves both
+// databases (D19): SQLite through modernc.org/sqlite and PostgreSQL through
+// pgx, with the same queries ($1…$N placeholders work on both); the few real
+// differences live in dialect.go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+)
+
+// Store is the database of Argus. It is safe for concurrent use.
+type Store struct {
+	db      *sql.DB
+	dialect dialect
+	dsn     string // for messages, without a password
+}
+
+// Open connects to the database named by dsn: "sqlite://<path>" (so
+// "sqlite:///abs/path.db" for an absolute path) or "postgres://…". It does
+// not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	var (
+		db *sql.DB
+		d  dialect
+	)
+	switch {
+	case strings.HasPrefix(dsn, "sqlite://"), strings.HasPrefix(dsn, "sqlite3://"):
+		path := dsn[strings.Index(dsn, "://")+3:]
+		if path == "" {
+			return nil, fmt.Errorf("store: %q names no file", dsn)
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("store: create %s: %w", dir, err)
+			}
+		}
+		// WAL for concurrent readers, immediate write transactions so two
+		// writers never deadlock on a lock upgrade, a busy timeout so they
+		// queue instead of failing, foreign keys on, and full sync: a
+		// committed write survives a power cut (a 2xx means committed).
+		q := url.Values{}
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)")
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Set("_txlock", "immediate")
+		var err error
+		db, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		if err != nil {
+			return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+		}
+		db.SetMaxOpenConns(8)
+		d = sqliteDialect
+		dsn = "sqlite://" + path
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		var err error
+		db, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(32)
+		db.SetMaxIdleConns(32)
+		d = postgresDialect
+		dsn = redact(dsn)
+	default:
+		return nil, fmt.Errorf("store: DATABASE_URL must start with sqlite:// or postgres://, got %q", redact(dsn))
+	}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close() // the ping error is the one worth reporting
+		return nil, fmt.Errorf("store: connect to %s: %w", dsn, err)
+	}
+	return &Store{db: db, dialect: d, dsn: dsn}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// String names the database without any password.
+func (s *Store) String() string { return s.dsn }
+
+// IsPostgres reports whether the store runs on PostgreSQL.
+func (s *Store) IsPostgres() bool { return s.dialect == postgresDialect }
+
+// DB exposes the connection pool to tests that count or inspect queries.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// redact hides the password in a database URL.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// tx runs fn in a transaction and commits it when fn returns nil. On
+// SQLite the transaction takes the write lock at BEGIN (_txlock=immediate).
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// notFound turns sql.ErrNoRows into argus.ErrNotFound with context.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: %s: %w", what, errNotFound)
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}

@@ -1,0 +1,273 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+// NewUser is what CreateUser needs. Password is an encoded hash (package
+// auth), or an unusable one.
+type NewUser struct {
+	Username    string
+	Password    string
+	Email       string
+	FirstName   string
+	LastName    string
+	IsStaff     bool
+	IsSuperuser bool
+}
+
+// userColumns selects a user with the pk of its source system (0 for end
+// users); scanUser reads them.
+const userColumns = `u.id, u.username, u.password, u.first_name, u.last_name, u.email,
+	u.is_staff, u.is_superuser, u.is_active, u.last_login, u.date_joined, COALESCE(s.id, 0)`
+
+const userFrom = `argus_auth_user u` + userSourceJoin
+
+// userSourceJoin adds a user's source system to a query that joined u.
+const userSourceJoin = ` LEFT JOIN argus_incident_sourcesystem s ON s.user_id = u.id`
+
+// scanUser reads userColumns, then any extra columns into extra.
+func scanUser(row interface{ Scan(...any) error }, u *argus.User, extra ...any) error {
+	dest := []any{&u.ID, &u.Username, &u.Password, &u.FirstName, &u.LastName, &u.Email,
+		&u.IsStaff, &u.IsSuperuser, &u.IsActive, scanNullTime(&u.LastLogin), scanTime(&u.DateJoined), &u.SourceID}
+	return row.Scan(append(dest, extra...)...)
+}
+
+// CreateUser creates a user and, in the same transaction, its "All the
+// time" timeslot (api-v1.md §2.1). A taken username is a FieldErrors on
+// "username".
+func (s *Store) CreateUser(ctx context.Context, nu NewUser, now time.Time) (argus.User, error) {
+	var u argus.User
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		u, err = s.createUser(ctx, tx, nu, now)
+		return err
+	})
+	return u, err
+}
+
+func (s *Store) createUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time.Time) (argus.User, error) {
+	if msg := argus.ValidateUsername(nu.Username); msg != "" {
+		return argus.User{}, argus.FieldErrors{"username": {msg}}
+	}
+	taken, err := s.usernameTaken(ctx, tx, nu.Username)
+	if err != nil {
+		return argus.User{}, err
+	}
+	if taken {
+		return argus.User{}, argus.FieldErrors{"username": {argus.MsgUsernameTaken}}
+	}
+	u := argus.User{
+		Username: nu.Username, Password: nu.Password, Email: nu.Email,
+		FirstName: nu.FirstName, LastName: nu.LastName,
+		IsStaff: nu.IsStaff, IsSuperuser: nu.IsSuperuser, IsActive: true,
+		DateJoined: now.UTC().Truncate(time.Microsecond),
+	}
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO argus_auth_user (username, password, email, first_name, last_name,
+			is_staff, is_superuser, is_active, date_joined)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		u.Username, u.Password, u.Email, u.FirstName, u.LastName,
+		u.IsStaff, u.IsSuperuser, u.IsActive, s.dialect.t(u.DateJoined),
+	).Scan(&u.ID)
+	if isUniqueViolation(err) {
+		return argus.User{}, argus.FieldErrors{"username": {argus.MsgUsernameTaken}}
+	}
+	if err != nil {
+		return argus.User{}, fmt.Errorf("store: create user %q: %w", nu.Username, err)
+	}
+	if err := s.createTimeslot(ctx, tx, argus.DefaultTimeslot(u.ID)); err != nil {
+		return argus.User{}, err
+	}
+	return u, nil
+}
+
+func (s *Store) usernameTaken(ctx context.Context, q queryer, username string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM argus_auth_user WHERE username = $1`, username).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: look up username: %w", err)
+	}
+	return n > 0, nil
+}
+
+// createTimeslot inserts a timeslot with its recurrences.
+func (s *Store) createTimeslot(ctx context.Context, tx *sql.Tx, ts argus.Timeslot) error {
+	var id int64
+	err := tx.QueryRowContext(ctx,
+		`INSERT INTO argus_notificationprofile_timeslot (user_id, name) VALUES ($1, $2) RETURNING id`,
+		ts.UserID, ts.Name).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("store: create timeslot: %w", err)
+	}
+	for _, r := range ts.Recurrences {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO argus_notificationprofile_timerecurrence (timeslot_id, days, start, "end")
+			VALUES ($1, $2, $3, $4)`, id, joinDays(r.Days), r.Start.String(), r.End.String())
+		if err != nil {
+			return fmt.Errorf("store: create time recurrence: %w", err)
+		}
+	}
+	return nil
+}
+
+func joinDays(days []int) string {
+	parts := make([]string, len(days))
+	for i, d := range days {
+		parts[i] = strconv.Itoa(d)
+	}
+	return strings.Join(parts, ",")
+}
+
+// User returns the user with the given pk.
+func (s *Store) User(ctx context.Context, id int64) (argus.User, error) {
+	var u argus.User
+	err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM `+userFrom+` WHERE u.id = $1`, id), &u)
+	if err != nil {
+		return u, notFound(err, fmt.Sprintf("user %d", id))
+	}
+	return u, nil
+}
+
+// UserByUsername returns the user with the given username.
+func (s *Store) UserByUsername(ctx context.Context, username string) (argus.User, error) {
+	var u argus.User
+	err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM `+userFrom+` WHERE u.username = $1`, username), &u)
+	if err != nil {
+		return u, notFound(err, fmt.Sprintf("user %q", username))
+	}
+	return u, nil
+}
+
+// CountUsers returns how many users exist; serve runs initial setup when
+// there are none.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM argus_auth_user`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count users: %w", err)
+	}
+	return n, nil
+}
+
+// SetPassword stores a new password hash for the user.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
+	return s.updateUser(ctx, userID, `UPDATE argus_auth_user SET password = $2 WHERE id = $1`, hash)
+}
+
+// SetSuperuser sets or clears both is_superuser and is_staff, as
+// grantsuperuser and revokesuperuser do.
+func (s *Store) SetSuperuser(ctx context.Context, userID int64, on bool) error {
+	return s.updateUser(ctx, userID, `UPDATE argus_auth_user SET is_superuser = $2, is_staff = $2 WHERE id = $1`, on)
+}
+
+// RecordLogin sets the user's last_login.
+func (s *Store) RecordLogin(ctx context.Context, userID int64, now time.Time) error {
+	return s.updateUser(ctx, userID, `UPDATE argus_auth_user SET last_login = $2 WHERE id = $1`, s.dialect.t(now))
+}
+
+func (s *Store) updateUser(ctx context.Context, userID int64, query string, arg any) error {
+	res, err := s.db.ExecContext(ctx, query, userID, arg)
+	if err != nil {
+		return fmt.Errorf("store: update user %d: %w", userID, err)
+	}
+	return mustAffect(res, fmt.Sprintf("update user %d", userID))
+}
+
+// RotateToken replaces the user's API token with one whose key hashes to
+// keyHash (D4: every issue rotates).
+func (s *Store) RotateToken(ctx context.Context, userID int64, keyHash string, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM argus_auth_token WHERE user_id = $1`, userID); err != nil {
+			return fmt.Errorf("store: delete token: %w", err)
+		}
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO argus_auth_token (key_hash, user_id, created) VALUES ($1, $2, $3)`,
+			keyHash, userID, s.dialect.t(now))
+		if err != nil {
+			return fmt.Errorf("store: create token for user %d: %w", userID, err)
+		}
+		return nil
+	})
+}
+
+// UserByToken returns the user owning the token whose key hashes to
+// keyHash, and the token.
+func (s *Store) UserByToken(ctx context.Context, keyHash string) (argus.User, argus.Token, error) {
+	var (
+		u argus.User
+		t argus.Token
+	)
+	row := s.db.QueryRowContext(ctx, `SELECT `+userColumns+`, t.created
+		FROM argus_auth_token t JOIN argus_auth_user u ON u.id = t.user_id`+userSourceJoin+` WHERE t.key_hash = $1`, keyHash)
+	err := scanUser(row, &u, scanTime(&t.Created))
+	if err != nil {
+		return u, t, notFound(err, "token")
+	}
+	t.UserID = u.ID
+	return u, t, nil
+}
+
+// DeleteToken deletes the token whose key hashes to keyHash, if any.
+func (s *Store) DeleteToken(ctx context.Context, keyHash string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM argus_auth_token WHERE key_hash = $1`, keyHash); err != nil {
+		return fmt.Errorf("store: delete token: %w", err)
+	}
+	return nil
+}
+
+// DeleteUserToken deletes the user's token, if any.
+func (s *Store) DeleteUserToken(ctx context.Context, userID int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM argus_auth_token WHERE user_id = $1`, userID); err != nil {
+		return fmt.Errorf("store: delete token of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// CreateSession stores a web login session whose cookie value hashes to
+// keyHash.
+func (s *Store) CreateSession(ctx context.Context, userID int64, keyHash string, now, expires time.Time) error {
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO argus_auth_session (key_hash, user_id, created, expires) VALUES ($1, $2, $3, $4)`,
+		keyHash, userID, s.dialect.t(now), s.dialect.t(expires))
+	if err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	return nil
+}
+
+// UserBySession returns the user of an unexpired session. An expired
+// session is deleted and reads as not found.
+func (s *Store) UserBySession(ctx context.Context, keyHash string, now time.Time) (argus.User, error) {
+	var (
+		u       argus.User
+		expires time.Time
+	)
+	row := s.db.QueryRowContext(ctx, `SELECT `+userColumns+`, ss.expires
+		FROM argus_auth_session ss JOIN argus_auth_user u ON u.id = ss.user_id`+userSourceJoin+` WHERE ss.key_hash = $1`, keyHash)
+	err := scanUser(row, &u, scanTime(&expires))
+	if err != nil {
+		return u, notFound(err, "session")
+	}
+	if !now.Before(expires) {
+		if err := s.DeleteSession(ctx, keyHash); err != nil {
+			return u, err
+		}
+		return u, fmt.Errorf("store: session expired: %w", argus.ErrNotFound)
+	}
+	return u, nil
+}
+
+// DeleteSession ends a session, if it exists.
+func (s *Store) DeleteSession(ctx context.Context, keyHash string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM argus_auth_session WHERE key_hash = $1`, keyHash); err != nil {
+		return fmt.Errorf("store: delete session: %w", err)
+	}
+	return nil
+}
