@@ -1,14 +1,19 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/argus-go/argus/internal/api"
 	"github.com/argus-go/argus/internal/auth"
+	"github.com/argus-go/argus/internal/store"
+	"github.com/argus-go/argus/internal/store/storetest"
 )
 
 // D1: a path without its trailing slash redirects, 301 for GET and HEAD
@@ -176,4 +181,56 @@ func TestSessionAuthentication(t *testing.T) {
 		f.do(req{method: http.MethodGet, path: "/api/v1/auth/user/", header: map[string]string{"Cookie": api.SessionCookie + "=old"}}).
 			want(t, 401, msgNoCredentials)
 	})
+}
+
+// Request logs carry no token, password or cookie (D21).
+func TestLogsHoldNoSecrets(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		var buf syncBuffer
+		f := newFixture(t, st, api.Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+		u, key := f.user("quinn", false)
+		hash, err := auth.HashPassword("pw-secret-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetPassword(context.Background(), u.ID, hash); err != nil {
+			t.Fatal(err)
+		}
+		r := f.send(http.MethodPost, "/api/v1/token-auth/", "", map[string]string{"username": "quinn", "password": "pw-secret-1"})
+		r.want(t, 200, "")
+		fresh, _ := r.object(t)["token"].(string)
+		if fresh == "" {
+			t.Fatal("no token issued")
+		}
+		f.get("/api/v1/auth/user/", key)
+		f.get("/api/v1/auth/user/", fresh)
+		f.do(req{method: http.MethodGet, path: "/api/v1/auth/user/?token=" + fresh, header: map[string]string{"Cookie": api.SessionCookie + "=cookie-secret-2"}})
+		logs := buf.String()
+		if strings.Count(logs, `"msg":"request"`) != 4 {
+			t.Errorf("want 4 request log lines, got:\n%s", logs)
+		}
+		for _, secret := range []string{key, fresh, "pw-secret-1", "cookie-secret-2"} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("a secret reached the log: %s", logs)
+			}
+		}
+	})
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -55,13 +55,12 @@ func (s *Store) CreateSourceType(ctx context.Context, name string) (argus.Source
 	return argus.SourceType{Name: name}, nil
 }
 
-// ensureSourceType creates the type unless it exists.
+// ensureSourceType creates the type unless it exists; concurrent callers
+// do not collide.
 func (s *Store) ensureSourceType(ctx context.Context, tx *sql.Tx, name string) error {
-	exists, err := s.sourceTypeExists(ctx, tx, name)
-	if err != nil || exists {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO argus_incident_sourcesystemtype (name) VALUES ($1)`, name); err != nil {
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO argus_incident_sourcesystemtype (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, name)
+	if err != nil {
 		return fmt.Errorf("store: create source type %q: %w", name, err)
 	}
 	return nil
