@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // TIME_ZONE works on hosts without a zoneinfo database
 )
 
 func main() {

@@ -28,9 +28,9 @@ func IsLower(s string) bool {
 	cased := false
 	for _, r := range s {
 		switch {
-		case unicode.IsUpper(r) || unicode.IsTitle(r):
+		case unicode.In(r, unicode.Upper, unicode.Title, unicode.Other_Uppercase):
 			return false
-		case unicode.IsLower(r):
+		case unicode.In(r, unicode.Lower, unicode.Other_Lowercase):
 			cased = true
 		}
 	}

@@ -23,6 +23,12 @@ const (
 	argonThreads = 1
 	argonKeyLen  = 32
 	argonSaltLen = 16
+
+	// Limits on the parameters of a stored hash that CheckPassword will
+	// compute: Django's default (m=102400, t=2, p=8) is well within them.
+	maxArgonMemory  = 1 << 20 // KiB: 1 GiB
+	maxArgonTime    = 16
+	maxArgonThreads = 64
 )
 
 var b64 = base64.RawStdEncoding
@@ -55,7 +61,8 @@ func CheckPassword(encoded, password string) (ok, rehash bool) {
 	case strings.HasPrefix(encoded, "argon2$"):
 		return checkArgon2(encoded, password)
 	case strings.HasPrefix(encoded, "pbkdf2_sha256$"):
-		return checkDjangoPBKDF2(encoded, password), true
+		ok := checkDjangoPBKDF2(encoded, password)
+		return ok, ok
 	}
 	return false, false
 }
@@ -68,12 +75,18 @@ func checkArgon2(encoded, password string) (ok, rehash bool) {
 	}
 	var m, t uint32
 	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 {
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil ||
+		parts[3] != fmt.Sprintf("m=%d,t=%d,p=%d", m, t, p) {
+		return false, false
+	}
+	// A stored hash is data, possibly imported: parameters beyond these
+	// would let it exhaust memory or time, so it does not verify.
+	if m < 8 || m > maxArgonMemory || t < 1 || t > maxArgonTime || p < 1 || p > maxArgonThreads {
 		return false, false
 	}
 	salt, err1 := b64.DecodeString(parts[4])
 	want, err2 := b64.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 {
+	if err1 != nil || err2 != nil || len(want) < 16 || len(want) > 1024 {
 		return false, false
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
@@ -88,11 +101,11 @@ func checkDjangoPBKDF2(encoded, password string) bool {
 		return false
 	}
 	iter, err := strconv.Atoi(parts[1])
-	if err != nil || iter < 1 || iter > 10_000_000 {
+	if err != nil || strconv.Itoa(iter) != parts[1] || iter < 1 || iter > 10_000_000 {
 		return false
 	}
 	want, err := base64.StdEncoding.DecodeString(parts[3])
-	if err != nil || len(want) == 0 {
+	if err != nil || len(want) != sha256.Size {
 		return false
 	}
 	got, err := pbkdf2.Key(sha256.New, password, []byte(parts[2]), iter, len(want))

@@ -122,14 +122,17 @@ func parseBool(getenv func(string) string, name string, def bool) (bool, error) 
 	return def, fmt.Errorf("config: %s: %q is not a boolean (use true or false)", name, v)
 }
 
+// maxDays bounds lifetimes (a century) far below time.Duration's limit.
+const maxDays = 36500
+
 func parseDays(getenv func(string) string, name string, def int) (time.Duration, error) {
 	v := strings.TrimSpace(getenv(name))
 	n := def
 	if v != "" {
 		var err error
 		n, err = strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return 0, fmt.Errorf("config: %s: %q is not a positive number of days", name, v)
+		if err != nil || n < 1 || n > maxDays {
+			return 0, fmt.Errorf("config: %s: %q is not a number of days from 1 to %d", name, v, maxDays)
 		}
 	}
 	return time.Duration(n) * 24 * time.Hour, nil
