@@ -112,6 +112,19 @@ type flagSet struct {
 }
 
 func (f *flagSet) parse(args []string) error {
+	hasFlags := false
+	f.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if !hasFlags && !(len(args) == 1 && isHelp(args[0])) {
+		// A command without flags takes its arguments as they are, so a
+		// password may start with "-".
+		if len(args) > 0 && args[0] == "--" {
+			args = args[1:]
+		}
+		if len(args) != f.positional {
+			return fmt.Errorf("expected %d argument(s), got %d (see argus %s --help)", f.positional, len(args), f.Name())
+		}
+		return f.Parse(append([]string{"--"}, args...))
+	}
 	err := f.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		f.printHelp()
@@ -125,6 +138,8 @@ func (f *flagSet) parse(args []string) error {
 	}
 	return nil
 }
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 func (f *flagSet) printHelp() {
 	w := f.e.stdout

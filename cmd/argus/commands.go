@@ -123,6 +123,9 @@ func cmdInitialSetup(ctx context.Context, e *env, args []string) error {
 // user, source type and source (api-v1.md §8). A second run changes
 // nothing and says so.
 func initialSetup(ctx context.Context, e *env, st *store.Store, username, password, email string) error {
+	if username == "argus" {
+		return errors.New(`the username "argus" belongs to Argus's own source system; choose another`)
+	}
 	_, err := st.UserByUsername(ctx, username)
 	switch {
 	case err == nil:
