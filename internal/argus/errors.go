@@ -2,7 +2,8 @@ package argus
 
 import (
 	"errors"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -25,11 +26,7 @@ type FieldErrors map[string][]string
 
 // Error lists the fields and their messages in a stable order.
 func (e FieldErrors) Error() string {
-	keys := make([]string, 0, len(e))
-	for k := range e {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(e))
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		msgs := strings.Join(e[k], " ")
@@ -68,11 +65,7 @@ func Invalid(msg string) error { return ListError{msg} }
 type DetailError map[string]string
 
 func (e DetailError) Error() string {
-	keys := make([]string, 0, len(e))
-	for k := range e {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(e))
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		parts = append(parts, k+": "+e[k])

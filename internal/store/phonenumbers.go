@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/argus-go/argus/internal/argus"
@@ -10,24 +11,12 @@ import (
 // PhoneNumbers returns the user's phone numbers, newest first as the
 // original lists them.
 func (s *Store) PhoneNumbers(ctx context.Context, userID int64) ([]argus.PhoneNumber, error) {
-	rows, err := s.db.QueryContext(ctx,
+	return collect(ctx, s.db, "list phone numbers", scanPhoneNumber,
 		`SELECT id, user_id, phone_number FROM argus_auth_phonenumber WHERE user_id = $1 ORDER BY id DESC`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("store: list phone numbers: %w", err)
-	}
-	defer rows.Close()
-	list := []argus.PhoneNumber{}
-	for rows.Next() {
-		var p argus.PhoneNumber
-		if err := rows.Scan(&p.ID, &p.UserID, &p.Number); err != nil {
-			return nil, fmt.Errorf("store: list phone numbers: %w", err)
-		}
-		list = append(list, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list phone numbers: %w", err)
-	}
-	return list, nil
+}
+
+func scanPhoneNumber(row *sql.Rows, p *argus.PhoneNumber) error {
+	return row.Scan(&p.ID, &p.UserID, &p.Number)
 }
 
 // PhoneNumber returns one of the user's phone numbers; another user's

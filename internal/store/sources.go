@@ -23,23 +23,9 @@ const (
 
 // SourceTypes lists the source types ordered by name.
 func (s *Store) SourceTypes(ctx context.Context) ([]argus.SourceType, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name FROM argus_incident_sourcesystemtype ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list source types: %w", err)
-	}
-	defer rows.Close()
-	list := []argus.SourceType{}
-	for rows.Next() {
-		var t argus.SourceType
-		if err := rows.Scan(&t.Name); err != nil {
-			return nil, fmt.Errorf("store: list source types: %w", err)
-		}
-		list = append(list, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list source types: %w", err)
-	}
-	return list, nil
+	return collect(ctx, s.db, "list source types", func(rows *sql.Rows, t *argus.SourceType) error {
+		return rows.Scan(&t.Name)
+	}, `SELECT name FROM argus_incident_sourcesystemtype ORDER BY name`)
 }
 
 // CreateSourceType creates a type. The name must already be valid
@@ -83,23 +69,9 @@ func scanSource(row interface{ Scan(...any) error }, src *argus.Source) error {
 
 // Sources lists every source system by pk.
 func (s *Store) Sources(ctx context.Context) ([]argus.Source, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+sourceColumns+` FROM argus_incident_sourcesystem ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list sources: %w", err)
-	}
-	defer rows.Close()
-	list := []argus.Source{}
-	for rows.Next() {
-		var src argus.Source
-		if err := scanSource(rows, &src); err != nil {
-			return nil, fmt.Errorf("store: list sources: %w", err)
-		}
-		list = append(list, src)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list sources: %w", err)
-	}
-	return list, nil
+	return collect(ctx, s.db, "list sources", func(rows *sql.Rows, src *argus.Source) error {
+		return scanSource(rows, src)
+	}, `SELECT `+sourceColumns+` FROM argus_incident_sourcesystem ORDER BY id`)
 }
 
 // Source returns the source system with the given pk.

@@ -130,3 +130,25 @@ func notFound(err error, what string) error {
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
 }
+
+// collect runs a query and scans every row with scan. It returns an empty,
+// non-nil slice when there are no rows, so lists render as [].
+func collect[T any](ctx context.Context, q queryer, what string, scan func(rows *sql.Rows, v *T) error, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		list = append(list, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return list, nil
+}
