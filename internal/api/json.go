@@ -82,7 +82,7 @@ func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
 		return nil, errBadRequest("JSON parse error - extra data after the JSON value")
 	}
 	if _, ok := v.(map[string]any); !ok {
-		return nil, argus.FieldErrors{"non_field_errors": {"Invalid data. Expected a dictionary, but got " + pyTypeName(v) + "."}}
+		return nil, argus.FieldErrors{"non_field_errors": []string{"Invalid data. Expected a dictionary, but got " + pyTypeName(v) + "."}}
 	}
 	var b body
 	if err := json.Unmarshal(data, &b); err != nil {
@@ -174,4 +174,12 @@ func pathID(r *http.Request, name string) (int64, error) {
 		return 0, fmt.Errorf("api: path %s %q: %w", name, r.PathValue(name), argus.ErrNotFound)
 	}
 	return id, nil
+}
+
+// jsonUnmarshal decodes a part of a body already known to be valid JSON.
+func jsonUnmarshal(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return errBadRequest("JSON parse error - " + err.Error())
+	}
+	return nil
 }

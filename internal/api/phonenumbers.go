@@ -24,7 +24,7 @@ func readPhoneNumber(b body, required bool) (number string, present bool, err er
 	}
 	num, err := phonenumbers.Parse(raw, "")
 	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return "", true, argus.FieldErrors{"phone_number": {msgInvalidPhone}}
+		return "", true, argus.FieldErrors{"phone_number": []string{msgInvalidPhone}}
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), true, nil
 }

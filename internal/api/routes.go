@@ -27,6 +27,29 @@ func (s *Server) routes() *http.ServeMux {
 	})
 	s.handle("/api/v1/incidents/metadata/{$}", authenticated, methods{get: s.metadata})
 
+	// Incidents, events and acknowledgements (api-v1.md §4.3, §5).
+	s.handle("/api/v1/incidents/{$}", authenticated, methods{get: s.listIncidents(false), post: s.createIncident})
+	s.handle("/api/v1/incidents/mine/{$}", authenticated, methods{get: s.listIncidents(true), post: s.createIncident})
+	s.handle("/api/v1/incidents/open/{$}", authenticated, methods{get: s.openIncidents(false)})
+	s.handle("/api/v1/incidents/open+unacked/{$}", authenticated, methods{get: s.openIncidents(true)})
+	s.handle("/api/v1/incidents/{pk}/{$}", authenticated, methods{get: s.getIncident, patch: s.patchIncident})
+	// ServeMux cannot hold both sources/{pk}/ and {incident}/events/ (neither
+	// is more specific), so an incident's sub-resources share one pattern.
+	incidentSub := map[string]http.HandlerFunc{
+		"ticket_url": s.endpoint(authenticated, methods{put: s.putTicketURL}),
+		"events":     s.endpoint(authenticated, methods{get: s.listEvents, post: s.createEvent}),
+		"acks":       s.endpoint(authenticated, methods{get: s.listAcks, post: s.createAck}),
+	}
+	s.mux.HandleFunc("/api/v1/incidents/{incident}/{sub}/{$}", func(w http.ResponseWriter, r *http.Request) {
+		if h, ok := incidentSub[r.PathValue("sub")]; ok {
+			h(w, r)
+			return
+		}
+		s.notFound(w, r)
+	})
+	s.handle("/api/v1/incidents/{incident}/events/{pk}/{$}", authenticated, methods{get: s.getEvent})
+	s.handle("/api/v1/incidents/{incident}/acks/{pk}/{$}", authenticated, methods{get: s.getAck})
+
 	s.mux.HandleFunc("/", s.notFound)
 	return s.mux
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/notify"
 	"github.com/argus-go/argus/internal/store"
 )
 
@@ -29,6 +30,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Dispatcher is handed every event after it is committed (D10).
+	// Default notify.Discard.
+	Dispatcher notify.Dispatcher
 }
 
 // Server is the HTTP handler of the API.
@@ -42,6 +46,7 @@ type Server struct {
 	mux      *http.ServeMux
 	handler  http.Handler
 	csrf     *http.CrossOriginProtection
+	dispatch notify.Dispatcher
 }
 
 // New returns the API handler over st.
@@ -54,6 +59,10 @@ func New(st *store.Store, o Options) *Server {
 		log:      o.Logger,
 		now:      o.Now,
 		csrf:     http.NewCrossOriginProtection(),
+		dispatch: o.Dispatcher,
+	}
+	if s.dispatch == nil {
+		s.dispatch = notify.Discard{}
 	}
 	if s.loc == nil {
 		loc, err := time.LoadLocation("Europe/Oslo")
@@ -98,11 +107,16 @@ const (
 // methods maps HTTP methods to handlers for one path.
 type methods map[string]handlerFunc
 
-// handle registers one path of the route table. Each request is
+// handle registers one path of the route table; see endpoint.
+func (s *Server) handle(pattern string, who access, ms methods) {
+	s.mux.HandleFunc(pattern, s.endpoint(who, ms))
+}
+
+// endpoint serves one path. Each request is
 // authenticated first (an invalid token is 401 even where anonymous access
 // is allowed, as in DRF), then dispatched by method: an unknown method
 // answers 405 with Allow, OPTIONS 200 with Allow, HEAD runs GET.
-func (s *Server) handle(pattern string, who access, ms methods) {
+func (s *Server) endpoint(who access, ms methods) http.HandlerFunc {
 	allowed := make([]string, 0, len(ms)+2)
 	for m := range ms {
 		allowed = append(allowed, m)
@@ -114,7 +128,7 @@ func (s *Server) handle(pattern string, who access, ms methods) {
 	slices.Sort(allowed)
 	allow := strings.Join(allowed, ", ")
 
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
 		r, err := s.authenticate(w, r)
 		if err == nil && userFrom(r.Context()) == nil {
 			switch {
@@ -146,7 +160,7 @@ func (s *Server) handle(pattern string, who access, ms methods) {
 		if err != nil {
 			s.writeError(w, r, err)
 		}
-	})
+	}
 }
 
 // redirectSlash sends a path that exists only with a trailing slash there

@@ -2,6 +2,7 @@ package argus
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -21,15 +22,22 @@ var (
 
 // FieldErrors is a validation failure per input field: DRF's shape (a)
 // {"field": ["message", …]}. The key "non_field_errors" (or "__all__", where
-// the original used a Django form) carries object-level messages.
-type FieldErrors map[string][]string
+// the original used a Django form) carries object-level messages. A value
+// is a []string of messages, or a nested structure for a field that holds
+// a list or an object (e.g. {"tags": [{"tag": ["…"]}, {}]}).
+type FieldErrors map[string]any
 
 // Error lists the fields and their messages in a stable order.
 func (e FieldErrors) Error() string {
 	keys := slices.Sorted(maps.Keys(e))
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		msgs := strings.Join(e[k], " ")
+		var msgs string
+		if list, ok := e[k].([]string); ok {
+			msgs = strings.Join(list, " ")
+		} else {
+			msgs = fmt.Sprint(e[k])
+		}
 		if k != "non_field_errors" && k != "__all__" {
 			msgs = k + ": " + msgs
 		}
@@ -39,7 +47,17 @@ func (e FieldErrors) Error() string {
 }
 
 // Add appends a message to a field.
-func (e FieldErrors) Add(field, msg string) { e[field] = append(e[field], msg) }
+func (e FieldErrors) Add(field, msg string) {
+	list, _ := e[field].([]string)
+	e[field] = append(list, msg)
+}
+
+// Nested sets a field's errors to a structure: a list parallel to a list
+// input, or an object of the nested object's field errors.
+func (e FieldErrors) Nested(field string, v any) { e[field] = v }
+
+// Has reports whether the field has errors.
+func (e FieldErrors) Has(field string) bool { _, ok := e[field]; return ok }
 
 // Err returns e as an error, or nil when it holds nothing.
 func (e FieldErrors) Err() error {

@@ -141,3 +141,12 @@ func isForeignKeyViolation(err error) bool {
 	}
 	return false
 }
+
+// forUpdate locks the selected rows until the transaction ends on
+// PostgreSQL; SQLite's immediate transactions already hold the write lock.
+func (d dialect) forUpdate() string {
+	if d == postgresDialect {
+		return " FOR UPDATE"
+	}
+	return ""
+}

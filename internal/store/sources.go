@@ -33,7 +33,7 @@ func (s *Store) SourceTypes(ctx context.Context) ([]argus.SourceType, error) {
 func (s *Store) CreateSourceType(ctx context.Context, name string) (argus.SourceType, error) {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO argus_incident_sourcesystemtype (name) VALUES ($1)`, name)
 	if isUniqueViolation(err) {
-		return argus.SourceType{}, argus.FieldErrors{"name": {msgTypeExists}}
+		return argus.SourceType{}, argus.FieldErrors{"name": []string{msgTypeExists}}
 	}
 	if err != nil {
 		return argus.SourceType{}, fmt.Errorf("store: create source type %q: %w", name, err)
@@ -158,7 +158,7 @@ func (s *Store) CreateSource(ctx context.Context, ns NewSource, now time.Time) (
 			INSERT INTO argus_incident_sourcesystem (name, type_id, user_id, base_url)
 			VALUES ($1, $2, $3, $4) RETURNING id`, src.Name, src.Type, src.UserID, src.BaseURL).Scan(&src.ID)
 		if isUniqueViolation(err) {
-			return argus.FieldErrors{"__all__": {msgSourceExists}}
+			return argus.FieldErrors{"__all__": []string{msgSourceExists}}
 		}
 		if err != nil {
 			return fmt.Errorf("store: create source %q: %w", ns.Name, err)
@@ -181,7 +181,7 @@ func (s *Store) freeUsername(ctx context.Context, tx *sql.Tx, username string) (
 		_, _ = rand.Read(b) // never fails (Go 1.24+)
 		candidate = username + "_" + strings.ToUpper(hex.EncodeToString(b))
 	}
-	return "", argus.FieldErrors{"username": {"username: " + argus.MsgUsernameTaken}}
+	return "", argus.FieldErrors{"username": []string{"username: " + argus.MsgUsernameTaken}}
 }
 
 // RenameSource changes a source's name, the only field the API may change
@@ -200,11 +200,11 @@ func (s *Store) RenameSource(ctx context.Context, id int64, name string) (argus.
 			return fmt.Errorf("store: look up source: %w", err)
 		}
 		if n > 0 {
-			return argus.FieldErrors{"non_field_errors": {"The fields name, type must make a unique set."}}
+			return argus.FieldErrors{"non_field_errors": []string{"The fields name, type must make a unique set."}}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE argus_incident_sourcesystem SET name = $2 WHERE id = $1`, id, name)
 		if isUniqueViolation(err) {
-			return argus.FieldErrors{"non_field_errors": {"The fields name, type must make a unique set."}}
+			return argus.FieldErrors{"non_field_errors": []string{"The fields name, type must make a unique set."}}
 		}
 		if err != nil {
 			return fmt.Errorf("store: rename source %d: %w", id, err)

@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -25,14 +26,63 @@ type Store struct {
 	dsn     string // for messages, without a password
 }
 
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	wrap func(driver.Connector) driver.Connector
+}
+
+// WithConnector wraps the database driver's connector, to observe every
+// statement the store runs (metrics, or tests that count queries).
+func WithConnector(wrap func(driver.Connector) driver.Connector) Option {
+	return func(o *options) { o.wrap = wrap }
+}
+
+// openDB opens a pool on the named driver, through opts' connector wrapper
+// when there is one.
+func openDB(driverName, dsn string, o options) (*sql.DB, error) {
+	if o.wrap == nil {
+		return sql.Open(driverName, dsn)
+	}
+	probe, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	drv := probe.Driver()
+	if err := probe.Close(); err != nil {
+		return nil, err
+	}
+	var c driver.Connector = dsnConnector{drv: drv, dsn: dsn}
+	if dc, ok := drv.(driver.DriverContext); ok {
+		if c, err = dc.OpenConnector(dsn); err != nil {
+			return nil, err
+		}
+	}
+	return sql.OpenDB(o.wrap(c)), nil
+}
+
+// dsnConnector is a connector for drivers without one of their own.
+type dsnConnector struct {
+	drv driver.Driver
+	dsn string
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.drv }
+
 // Open connects to the database named by dsn: "sqlite://<path>" (so
 // "sqlite:///abs/path.db" for an absolute path) or "postgres://…". It does
 // not migrate; call Migrate.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	var (
 		db *sql.DB
 		d  dialect
+		o  options
 	)
+	for _, opt := range opts {
+		opt(&o)
+	}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite://"), strings.HasPrefix(dsn, "sqlite3://"):
 		path := dsn[strings.Index(dsn, "://")+3:]
@@ -55,7 +105,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Set("_txlock", "immediate")
 		var err error
-		db, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		db, err = openDB("sqlite", "file:"+path+"?"+q.Encode(), o)
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 		}
@@ -64,7 +114,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		dsn = "sqlite://" + path
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		var err error
-		db, err = sql.Open("pgx", dsn)
+		db, err = openDB("pgx", dsn, o)
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres: %w", err)
 		}

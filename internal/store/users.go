@@ -55,14 +55,14 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser, now time.Time) (argu
 
 func (s *Store) createUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time.Time) (argus.User, error) {
 	if msg := argus.ValidateUsername(nu.Username); msg != "" {
-		return argus.User{}, argus.FieldErrors{"username": {msg}}
+		return argus.User{}, argus.FieldErrors{"username": []string{msg}}
 	}
 	taken, err := s.usernameTaken(ctx, tx, nu.Username)
 	if err != nil {
 		return argus.User{}, err
 	}
 	if taken {
-		return argus.User{}, argus.FieldErrors{"username": {argus.MsgUsernameTaken}}
+		return argus.User{}, argus.FieldErrors{"username": []string{argus.MsgUsernameTaken}}
 	}
 	u := argus.User{
 		Username: nu.Username, Password: nu.Password, Email: nu.Email,
@@ -78,7 +78,7 @@ func (s *Store) createUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time
 		u.IsStaff, u.IsSuperuser, u.IsActive, s.dialect.t(u.DateJoined),
 	).Scan(&u.ID)
 	if isUniqueViolation(err) {
-		return argus.User{}, argus.FieldErrors{"username": {argus.MsgUsernameTaken}}
+		return argus.User{}, argus.FieldErrors{"username": []string{argus.MsgUsernameTaken}}
 	}
 	if err != nil {
 		return argus.User{}, fmt.Errorf("store: create user %q: %w", nu.Username, err)

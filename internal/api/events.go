@@ -1,0 +1,246 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+// eventJSON is an event (api-v1.md §2.7).
+type eventJSON struct {
+	PK          int64         `json:"pk"`
+	Incident    int64         `json:"incident"`
+	Actor       actorJSON     `json:"actor"`
+	Timestamp   string        `json:"timestamp"`
+	Received    string        `json:"received"`
+	Type        eventTypeJSON `json:"type"`
+	Description string        `json:"description"`
+}
+
+type actorJSON struct {
+	PK       int64  `json:"pk"`
+	Username string `json:"username"`
+}
+
+type eventTypeJSON struct {
+	Value   string `json:"value"`
+	Display string `json:"display"`
+}
+
+// ackJSON is an acknowledgement (api-v1.md §2.8): its pk is its event's.
+type ackJSON struct {
+	PK         int64     `json:"pk"`
+	Event      eventJSON `json:"event"`
+	Expiration *string   `json:"expiration"`
+}
+
+func (s *Server) renderEvent(ev *argus.Event) eventJSON {
+	return eventJSON{
+		PK: ev.ID, Incident: ev.IncidentID, Actor: actorJSON{ev.Actor.ID, ev.Actor.Username},
+		Timestamp: formatTime(ev.Timestamp, s.loc), Received: formatTime(ev.Received, s.loc),
+		Type:        eventTypeJSON{string(ev.Type), ev.Type.Display()},
+		Description: ev.Description,
+	}
+}
+
+func (s *Server) renderAck(a *argus.Ack) ackJSON {
+	out := ackJSON{PK: a.Event.ID, Event: s.renderEvent(&a.Event)}
+	if a.Expiration != nil {
+		exp := formatTime(*a.Expiration, s.loc)
+		out.Expiration = &exp
+	}
+	return out
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "incident")
+	if err != nil {
+		return err
+	}
+	list, err := s.store.Events(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]eventJSON, len(list))
+	for i := range list {
+		out[i] = s.renderEvent(&list[i])
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
+	incID, err := pathID(r, "incident")
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	ev, err := s.store.Event(r.Context(), incID, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.renderEvent(&ev))
+	return nil
+}
+
+// eventFields reads type, timestamp and description of a posted event.
+// Without a timestamp, end users' events happen now; source systems must
+// give one (api-v1.md §5.2).
+func (s *Server) eventFields(b body, errs argus.FieldErrors, timestampRequired bool, now time.Time) argus.Event {
+	var ev argus.Event
+	if x, ok := b["type"]; !ok {
+		errs.Add("type", msgFieldRequired)
+	} else if v, err := raw(x); err != nil || v == nil {
+		errs.Add("type", msgNotNull)
+	} else if t, isString := v.(string); !isString || !argus.EventType(t).Valid() {
+		errs.Add("type", invalidChoice(v))
+	} else {
+		ev.Type = argus.EventType(t)
+	}
+	ts, present, isNull := b.dateTime(errs, "timestamp", s.loc, timeOpts{required: timestampRequired})
+	switch {
+	case isNull:
+		errs.Add("timestamp", msgNotNull)
+	case present:
+		ev.Timestamp = ts
+	default:
+		ev.Timestamp = now
+	}
+	ev.Description, _ = b.str(errs, "description", strOpts{allowBlank: true})
+	return ev
+}
+
+// createEvent answers POST /api/v1/incidents/<id>/events/: it checks the
+// body, then the actor's right to the type, then applies the event in the
+// store (state rules, D16), and dispatches it after the commit (D10).
+func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
+	incID, err := pathID(r, "incident")
+	if err != nil {
+		return err
+	}
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u := userFrom(ctx)
+	now := s.now()
+	errs := argus.FieldErrors{}
+	ev := s.eventFields(b, errs, u.IsSourceSystem(), now)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if err := argus.CheckActor(u, ev.Type); err != nil {
+		return err
+	}
+	ev.IncidentID = incID
+	ev, err = s.store.CreateEvent(ctx, ev, u, now)
+	if err != nil {
+		return err
+	}
+	s.dispatch.Dispatch(ctx, ev)
+	writeJSON(w, http.StatusCreated, s.renderEvent(&ev))
+	return nil
+}
+
+func (s *Server) listAcks(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "incident")
+	if err != nil {
+		return err
+	}
+	list, err := s.store.Acks(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]ackJSON, len(list))
+	for i := range list {
+		out[i] = s.renderAck(&list[i])
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getAck(w http.ResponseWriter, r *http.Request) error {
+	incID, err := pathID(r, "incident")
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	a, err := s.store.Ack(r.Context(), incID, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.renderAck(&a))
+	return nil
+}
+
+// createAck answers POST /api/v1/incidents/<id>/acks/ (api-v1.md §5.3):
+// {"event": {"timestamp"?, "description"?, "type"?: "ACK"}, "expiration"?}.
+// Source systems may not ack.
+func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
+	incID, err := pathID(r, "incident")
+	if err != nil {
+		return err
+	}
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u := userFrom(ctx)
+	now := s.now()
+	errs := argus.FieldErrors{}
+	var ack argus.Ack
+	if data, ok := b["event"]; !ok {
+		errs.Add("event", msgFieldRequired)
+	} else if x, err := raw(data); err != nil || x == nil {
+		errs.Add("event", msgNotNull)
+	} else if _, isObject := x.(map[string]any); !isObject {
+		errs.Nested("event", map[string][]string{"non_field_errors": {"Invalid data. Expected a dictionary, but got " + pyTypeName(x) + "."}})
+	} else {
+		var eb body
+		if err := jsonUnmarshal(data, &eb); err != nil {
+			return err
+		}
+		if _, ok := eb["type"]; !ok {
+			eb["type"] = []byte(`"ACK"`)
+		}
+		eventErrs := argus.FieldErrors{}
+		ack.Event = s.eventFields(eb, eventErrs, false, now)
+		switch {
+		case len(eventErrs) > 0:
+			errs.Nested("event", eventErrs)
+		case ack.Event.Type != argus.EventAcknowledge:
+			errs.Add("event", fmt.Sprintf("'%s' is not a valid event type for acknowledgements. Use 'ACK' or omit 'type' completely.", ack.Event.Type))
+		}
+	}
+	exp, present, isNull := b.dateTime(errs, "expiration", s.loc, timeOpts{})
+	if present && !isNull && !errs.Has("expiration") {
+		ack.Expiration = &exp
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if ack.Expiration != nil && !ack.Expiration.After(ack.Event.Timestamp) {
+		return argus.FieldErrors{"non_field_errors": []string{"'expiration' must be after 'event.timestamp'."}}
+	}
+	if u.IsSourceSystem() {
+		return argus.DetailError{"type": "A source system cannot post acknowledgements."}
+	}
+	ack.Event.IncidentID = incID
+	ack, err = s.store.CreateAck(ctx, ack, u, now)
+	if err != nil {
+		return err
+	}
+	s.dispatch.Dispatch(ctx, ack.Event)
+	writeJSON(w, http.StatusCreated, s.renderAck(&ack))
+	return nil
+}

@@ -1,0 +1,358 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/store"
+)
+
+// incidentJSON is an incident exactly as api-v1.md §2.5 shows it, plus
+// level (D2).
+type incidentJSON struct {
+	PK               int64        `json:"pk"`
+	StartTime        string       `json:"start_time"`
+	EndTime          *string      `json:"end_time"`
+	Source           sourceJSON   `json:"source"`
+	SourceIncidentID string       `json:"source_incident_id"`
+	DetailsURL       string       `json:"details_url"`
+	Description      string       `json:"description"`
+	TicketURL        string       `json:"ticket_url"`
+	Tags             []tagRelJSON `json:"tags"`
+	Stateful         bool         `json:"stateful"`
+	Open             bool         `json:"open"`
+	Acked            bool         `json:"acked"`
+	Level            int          `json:"level"`
+}
+
+type tagRelJSON struct {
+	AddedBy   int64  `json:"added_by"`
+	AddedTime string `json:"added_time"`
+	Tag       string `json:"tag"`
+}
+
+func (s *Server) renderIncident(inc *argus.Incident, now time.Time) incidentJSON {
+	out := incidentJSON{
+		PK: inc.ID, StartTime: formatTime(inc.StartTime, s.loc), Source: renderSource(inc.Source),
+		SourceIncidentID: inc.SourceIncidentID, DetailsURL: inc.FullDetailsURL(), Description: inc.Description,
+		TicketURL: inc.TicketURL, Tags: make([]tagRelJSON, len(inc.Tags)),
+		Stateful: inc.Stateful(), Open: inc.Open(now), Acked: inc.Acked, Level: inc.Level,
+	}
+	if inc.EndTime != nil {
+		end := formatTime(*inc.EndTime, s.loc)
+		out.EndTime = &end
+	}
+	for i, r := range inc.Tags {
+		out.Tags[i] = tagRelJSON{AddedBy: r.AddedBy, AddedTime: formatTime(r.AddedTime, s.loc), Tag: r.Tag.String()}
+	}
+	return out
+}
+
+func (s *Server) renderIncidents(list []argus.Incident, now time.Time) []incidentJSON {
+	out := make([]incidentJSON, len(list))
+	for i := range list {
+		out[i] = s.renderIncident(&list[i], now)
+	}
+	return out
+}
+
+// listIncidents answers GET /api/v1/incidents/ and, with mine, GET
+// /api/v1/incidents/mine/ (where source filters are ignored).
+func (s *Server) listIncidents(mine bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		f, err := parseIncidentFilter(q, s.loc, !mine)
+		if err != nil {
+			return err
+		}
+		if mine {
+			f.SourceUserID = userFrom(r.Context()).ID
+			if f.SourceUserID == 0 {
+				return fmt.Errorf("api: no user: %w", argus.ErrNotFound)
+			}
+		}
+		cursor, err := decodeCursor(q.Get("cursor"))
+		if err != nil {
+			return err
+		}
+		size := pageSize(q.Get("page_size"))
+		now := s.now()
+		list, more, err := s.store.Incidents(r.Context(), f, cursor, size, now)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, pageJSON{
+			Next:     nextLink(r, list, cursor, more),
+			Previous: previousLink(r, list, cursor, more),
+			Results:  s.renderIncidents(list, now),
+		})
+		return nil
+	}
+}
+
+// openIncidents answers GET /api/v1/incidents/open/ and, with unacked,
+// /open+unacked/: plain arrays, not paginated.
+func (s *Server) openIncidents(unacked bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f := store.IncidentFilter{Open: new(true)}
+		if unacked {
+			f.Acked = new(false)
+		}
+		now := s.now()
+		list, _, err := s.store.Incidents(r.Context(), f, nil, 0, now)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, s.renderIncidents(list, now))
+		return nil
+	}
+}
+
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	inc, err := s.store.Incident(r.Context(), id, now)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.renderIncident(&inc, now))
+	return nil
+}
+
+// Messages of incident creation (api-v1.md §5.1).
+const (
+	msgInvalidURL       = "Enter a valid URL."
+	msgEndBeforeStart   = "'end_time' cannot be before 'start_time'."
+	msgSourceSuperuser  = "You must be a superuser to be allowed to specify the 'source' field."
+	msgNoSourceOfCaller = "The requesting user must have a connected source system."
+)
+
+// createIncident answers POST /api/v1/incidents/ (and /mine/): source
+// systems post for themselves, superusers may name a "source". The
+// incident, its tags and its STA event are stored together, and the STA
+// event is dispatched after the commit (D10).
+func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	errs := argus.FieldErrors{}
+	ni := store.NewIncident{}
+	start, _, startNull := b.dateTime(errs, "start_time", s.loc, timeOpts{required: true})
+	if startNull {
+		errs.Add("start_time", msgNotNull)
+	}
+	ni.StartTime = start
+	end, endPresent, endNull := b.dateTime(errs, "end_time", s.loc, timeOpts{endTime: true})
+	switch {
+	case !endPresent:
+		ni.EndTime = new(argus.Infinity) // D26: omitted means open
+	case !endNull:
+		ni.EndTime = &end
+	}
+	ni.SourceIncidentID, _ = b.str(errs, "source_incident_id", strOpts{allowBlank: true})
+	ni.DetailsURL, _ = b.str(errs, "details_url", strOpts{allowBlank: true})
+	ni.Description, _ = b.str(errs, "description", strOpts{allowBlank: true})
+	var ticketPresent bool
+	ni.TicketURL, ticketPresent = b.str(errs, "ticket_url", strOpts{allowBlank: true})
+	if ticketPresent && !errs.Has("ticket_url") && !argus.ValidURL(ni.TicketURL) {
+		errs.Add("ticket_url", msgInvalidURL)
+	}
+	ni.Level = b.level(errs)
+	if _, ok := b["tags"]; ok {
+		ni.Tags = b.tags(errs)
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if ni.EndTime != nil && ni.EndTime.Before(ni.StartTime) {
+		return argus.FieldErrors{"non_field_errors": []string{msgEndBeforeStart}}
+	}
+
+	u := userFrom(r.Context())
+	if data, ok := b["source"]; ok {
+		if !u.IsSuperuser {
+			return argus.Invalid(msgSourceSuperuser)
+		}
+		x, _ := raw(data)
+		var id int64
+		if _, err := fmt.Sscan(choiceString(x), &id); err != nil || choiceString(x) != fmt.Sprint(id) {
+			return argus.Invalid(fmt.Sprintf("SourceSystem with pk=%s does not exist.", choiceString(x)))
+		}
+		ni.SourceID = id
+	} else if u.SourceID == 0 {
+		return argus.Invalid(msgNoSourceOfCaller)
+	} else {
+		ni.SourceID = u.SourceID
+	}
+	now := s.now()
+	inc, ev, err := s.store.CreateIncident(r.Context(), ni, u.ID, now)
+	if isNotFound(err) {
+		return argus.Invalid(fmt.Sprintf("SourceSystem with pk=%d does not exist.", ni.SourceID))
+	}
+	if err != nil {
+		return err
+	}
+	s.dispatch.Dispatch(r.Context(), ev)
+	writeJSON(w, http.StatusCreated, s.renderIncident(&inc, now))
+	return nil
+}
+
+// tags reads an incident's "tags": a list of {"tag": "key=value"}, with
+// errors as a list parallel to the input (api-v1.md §2.6).
+func (b body) tags(errs argus.FieldErrors) []argus.Tag {
+	x, err := raw(b["tags"])
+	if err != nil || x == nil {
+		errs.Add("tags", msgNotNull)
+		return nil
+	}
+	items, ok := x.([]any)
+	if !ok {
+		errs.Nested("tags", map[string][]string{"non_field_errors": {
+			fmt.Sprintf("Expected a list of items but got type %q.", pyTypeName(x))}})
+		return nil
+	}
+	tags := make([]argus.Tag, 0, len(items))
+	itemErrs := make([]map[string][]string, len(items))
+	failed := false
+	for i, item := range items {
+		itemErrs[i] = map[string][]string{}
+		obj, ok := item.(map[string]any)
+		if !ok {
+			itemErrs[i]["non_field_errors"] = []string{"Invalid data. Expected a dictionary, but got " + pyTypeName(item) + "."}
+			failed = true
+			continue
+		}
+		v, present := obj["tag"]
+		var msg string
+		switch s := v.(type) {
+		case string:
+			t, err := argus.ParseTag(s)
+			if err != nil {
+				msg = err.Error()
+			} else {
+				tags = append(tags, t)
+			}
+		case nil:
+			msg = msgNotNull
+			if !present {
+				msg = msgFieldRequired
+			}
+		case json.Number:
+			t, err := argus.ParseTag(s.String())
+			if err != nil {
+				msg = err.Error()
+			} else {
+				tags = append(tags, t)
+			}
+		default:
+			msg = msgNotString
+		}
+		if msg != "" {
+			itemErrs[i]["tag"] = []string{msg}
+			failed = true
+		}
+	}
+	if failed {
+		errs.Nested("tags", itemErrs)
+	}
+	return tags
+}
+
+// patchable are the incident fields PATCH may change; incidentFields are
+// all the fields the original's model has, for the "not allowed" versus
+// "does not exist" message (api-v1.md §5.1).
+var (
+	patchable      = []string{"details_url", "ticket_url", "tags"}
+	incidentFields = []string{"pk", "id", "start_time", "end_time", "source", "source_incident_id", "details_url",
+		"description", "ticket_url", "level", "incident_tag_relations", "events"}
+)
+
+// patchIncident answers PATCH /api/v1/incidents/<pk>/: details_url,
+// ticket_url and tags (a full replacement set) only, for any user.
+func (s *Server) patchIncident(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	now := s.now()
+	if _, err := s.store.Incident(ctx, id, now); err != nil {
+		return err
+	}
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	refused := argus.DetailError{}
+	for k := range b {
+		switch {
+		case slices.Contains(patchable, k):
+		case slices.Contains(incidentFields, k):
+			refused[k] = "The field is not allowed to be changed."
+		default:
+			refused[k] = "The field does not exist."
+		}
+	}
+	if len(refused) > 0 {
+		return refused
+	}
+	errs := argus.FieldErrors{}
+	var c store.IncidentChange
+	if v, ok := b.str(errs, "details_url", strOpts{allowBlank: true}); ok {
+		c.DetailsURL = &v
+	}
+	if v, ok := b.str(errs, "ticket_url", strOpts{allowBlank: true}); ok {
+		if !errs.Has("ticket_url") && !argus.ValidURL(v) {
+			errs.Add("ticket_url", msgInvalidURL)
+		}
+		c.TicketURL = &v
+	}
+	if _, ok := b["tags"]; ok {
+		tags := b.tags(errs)
+		c.Tags = &tags
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	inc, err := s.store.UpdateIncident(ctx, id, c, userFrom(ctx), now)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.renderIncident(&inc, now))
+	return nil
+}
+
+// putTicketURL answers PUT /api/v1/incidents/<pk>/ticket_url/: any text,
+// not validated as a URL (api-v1.md §4.3).
+func (s *Server) putTicketURL(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "incident")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if _, err := s.store.Incident(ctx, id, s.now()); err != nil {
+		return err
+	}
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	errs := argus.FieldErrors{}
+	v, _ := b.str(errs, "ticket_url", strOpts{required: true, allowBlank: true})
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if err := s.store.SetTicketURL(ctx, id, v); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"ticket_url": v})
+	return nil
+}

@@ -1,0 +1,213 @@
+package api
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/store"
+)
+
+// defaultPageSize is PAGE_SIZE of the original.
+const defaultPageSize = 100
+
+// lastValue is the last value of a query parameter, as Django's
+// QueryDict.get returns it.
+func lastValue(q url.Values, key string) string {
+	v := q[key]
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
+}
+
+// queryBool reads a boolean filter tolerantly (api-v1.md §4.3): true,
+// false, 1 and 0 in any case; anything else, empty included, is no filter.
+func queryBool(q url.Values, key string) *bool {
+	switch strings.ToLower(lastValue(q, key)) {
+	case "true", "1":
+		return new(true)
+	case "false", "0":
+		return new(false)
+	}
+	return nil
+}
+
+// csv splits a comma-separated parameter, dropping empty items.
+func csv(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// parseIncidentFilter reads the filters of GET /api/v1/incidents/
+// (api-v1.md §4.3). Unknown parameters are ignored; bad numbers, times and
+// tags are a FieldErrors. withSources false ignores the source filters
+// (/incidents/mine/).
+func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (store.IncidentFilter, error) {
+	f := store.IncidentFilter{
+		Open:          queryBool(q, "open"),
+		Acked:         queryBool(q, "acked"),
+		Stateful:      queryBool(q, "stateful"),
+		EndTimeIsNull: queryBool(q, "end_time__isnull"),
+		HasTicket:     queryBool(q, "ticket"),
+	}
+	errs := argus.FieldErrors{}
+	if withSources {
+		for _, s := range csv(lastValue(q, "source__id__in")) {
+			id, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				errs.Add("source__id__in", "Enter a number.")
+				break
+			}
+			f.SourceIDs = append(f.SourceIDs, id)
+		}
+		f.SourceNames = csv(lastValue(q, "source__name__in"))
+		f.SourceTypes = csv(lastValue(q, "source__type__in"))
+	}
+	if v := lastValue(q, "source_incident_id"); v != "" {
+		f.SourceIncidentID = &v
+	}
+	for key, dst := range map[string]**time.Time{
+		"start_time__gte": &f.StartGTE, "start_time__lte": &f.StartLTE,
+		"end_time__gte": &f.EndGTE, "end_time__lte": &f.EndLTE,
+	} {
+		v := strings.TrimSpace(lastValue(q, key))
+		if v == "" {
+			continue
+		}
+		t, ok := parseDateTime(v, loc)
+		if !ok {
+			errs.Add(key, "Enter a valid date/time.")
+			continue
+		}
+		*dst = &t
+	}
+	if v := lastValue(q, "tags"); v != "" {
+		for _, item := range strings.Split(v, ",") {
+			t, ok := argus.ParseTagQuery(item)
+			if !ok {
+				errs.Add("tags", argus.MsgTagQuery)
+				break
+			}
+			f.Tags = append(f.Tags, t)
+		}
+	}
+	return f, errs.Err()
+}
+
+// pageSize reads page_size: default 100, and so for anything that is not
+// a positive number.
+func pageSize(v string) int {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return defaultPageSize
+	}
+	return n
+}
+
+// errInvalidCursor is DRF's 404 for an undecodable cursor.
+var errInvalidCursor = &httpError{status: http.StatusNotFound, detail: "Invalid cursor"}
+
+// Cursors are opaque to clients: URL-safe base64 of
+// "<direction>.<start time in Unix microseconds>.<pk>", where direction is
+// n (next: rows after the boundary) or p (previous: rows before it).
+func encodeCursor(c store.Cursor) string {
+	dir := "n"
+	if c.Reverse {
+		dir = "p"
+	}
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%s.%d.%d", dir, c.StartTime.UnixMicro(), c.ID))
+}
+
+// decodeCursor reads the cursor parameter; empty means the first page.
+func decodeCursor(v string) (*store.Cursor, error) {
+	if v == "" {
+		return nil, nil
+	}
+	data, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(v, "="))
+	if err != nil {
+		return nil, errInvalidCursor
+	}
+	parts := strings.Split(string(data), ".")
+	if len(parts) != 3 || (parts[0] != "n" && parts[0] != "p") {
+		return nil, errInvalidCursor
+	}
+	micros, err1 := strconv.ParseInt(parts[1], 10, 64)
+	id, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || id < 0 {
+		return nil, errInvalidCursor
+	}
+	t := time.UnixMicro(micros).UTC()
+	if t.Year() < 1 || t.Year() > 9999 {
+		return nil, errInvalidCursor
+	}
+	return &store.Cursor{StartTime: t, ID: id, Reverse: parts[0] == "p"}, nil
+}
+
+// pageJSON is a cursor-paginated list.
+type pageJSON struct {
+	Next     *string        `json:"next"`
+	Previous *string        `json:"previous"`
+	Results  []incidentJSON `json:"results"`
+}
+
+// pageLink is the absolute URL of this request with the cursor replaced,
+// keeping the other parameters (api-v1.md §4.3).
+func pageLink(r *http.Request, c store.Cursor) *string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	q := r.URL.Query()
+	q.Set("cursor", encodeCursor(c))
+	u := url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
+	s := u.String()
+	return &s
+}
+
+// nextLink points after the page's last row when more rows follow: known
+// from the query on a forward page, and certain on a page reached
+// backwards (it ended at the cursor's row).
+func nextLink(r *http.Request, list []argus.Incident, cur *store.Cursor, more bool) *string {
+	forward := cur == nil || !cur.Reverse
+	switch {
+	case forward && !more:
+		return nil
+	case len(list) == 0:
+		if cur == nil {
+			return nil
+		}
+		return pageLink(r, store.Cursor{StartTime: cur.StartTime, ID: cur.ID + 1})
+	}
+	last := list[len(list)-1]
+	return pageLink(r, store.Cursor{StartTime: last.StartTime, ID: last.ID})
+}
+
+// previousLink points before the page's first row, unless the page is the
+// first.
+func previousLink(r *http.Request, list []argus.Incident, cur *store.Cursor, more bool) *string {
+	switch {
+	case cur == nil:
+		return nil
+	case cur.Reverse && !more:
+		return nil
+	case len(list) == 0:
+		return pageLink(r, store.Cursor{StartTime: cur.StartTime, ID: cur.ID - 1, Reverse: true})
+	}
+	first := list[0]
+	return pageLink(r, store.Cursor{StartTime: first.StartTime, ID: first.ID, Reverse: true})
+}
+
+// isNotFound is errors.Is(err, argus.ErrNotFound).
+func isNotFound(err error) bool { return errors.Is(err, argus.ErrNotFound) }

@@ -1,0 +1,183 @@
+package argus
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Incident is an unplanned interruption reported by a source system
+// (api-v1.md §2.5).
+type Incident struct {
+	ID        int64
+	StartTime time.Time
+	// EndTime is nil for a stateless incident, Infinity for an open
+	// stateful one, and the closing time otherwise.
+	EndTime          *time.Time
+	Source           Source
+	SourceIncidentID string
+	DetailsURL       string
+	Description      string
+	TicketURL        string
+	// Level is the severity, 1 (critical) to 5 (information) (D2, D3).
+	Level int
+	Tags  []TagRelation
+	// Acked is computed by the store against its clock (D25).
+	Acked bool
+}
+
+// Level bounds and default (D3).
+const (
+	MinLevel     = 1
+	MaxLevel     = 5
+	DefaultLevel = 5
+)
+
+// Stateful reports whether the incident has a state (an end time).
+func (i *Incident) Stateful() bool { return i.EndTime != nil }
+
+// Open reports whether a stateful incident's end time lies after now;
+// Infinity is always open.
+func (i *Incident) Open(now time.Time) bool {
+	return i.EndTime != nil && i.EndTime.After(now)
+}
+
+// FullDetailsURL joins DetailsURL with the source's base URL when both
+// are set, as Python's urljoin does (api-v1.md §2.5); otherwise it is the
+// trimmed DetailsURL.
+func (i *Incident) FullDetailsURL() string {
+	path := strings.TrimSpace(i.DetailsURL)
+	if path == "" {
+		return ""
+	}
+	base := strings.TrimSpace(i.Source.BaseURL)
+	if base == "" {
+		return path
+	}
+	b, err1 := url.Parse(base)
+	p, err2 := url.Parse(path)
+	if err1 != nil || err2 != nil {
+		return path
+	}
+	return b.ResolveReference(p).String()
+}
+
+// TagRelation is a tag on an incident with who added it and when.
+type TagRelation struct {
+	Tag       Tag
+	AddedBy   int64
+	AddedTime time.Time
+}
+
+// EventType is the kind of an event (api-v1.md §2.7).
+type EventType string
+
+// The event types.
+const (
+	EventStart       EventType = "STA"
+	EventEnd         EventType = "END"
+	EventClose       EventType = "CLO"
+	EventReopen      EventType = "REO"
+	EventAcknowledge EventType = "ACK"
+	EventOther       EventType = "OTH"
+)
+
+var eventDisplay = map[EventType]string{
+	EventStart:       "Incident start",
+	EventEnd:         "Incident end",
+	EventClose:       "Close",
+	EventReopen:      "Reopen",
+	EventAcknowledge: "Acknowledge",
+	EventOther:       "Other",
+}
+
+// Valid reports whether t is one of the event types.
+func (t EventType) Valid() bool { _, ok := eventDisplay[t]; return ok }
+
+// Display is the human name of the type ("Incident start").
+func (t EventType) Display() string { return eventDisplay[t] }
+
+// Actor is who caused an event.
+type Actor struct {
+	ID       int64
+	Username string
+}
+
+// Event is something that happened to an incident (api-v1.md §2.7).
+type Event struct {
+	ID          int64
+	IncidentID  int64
+	Actor       Actor
+	Timestamp   time.Time
+	Received    time.Time
+	Type        EventType
+	Description string
+}
+
+// Ack is an acknowledgement: an ACK event with an optional expiry; its pk
+// is the event's (api-v1.md §2.8).
+type Ack struct {
+	Event      Event
+	Expiration *time.Time
+}
+
+// CheckActor returns the error for an actor who may not post events of
+// type t (api-v1.md §5.2 step 2): source systems post STA, END and OTH; end
+// users CLO, REO, ACK and OTH.
+func CheckActor(u *User, t EventType) error {
+	if u.IsSourceSystem() {
+		if t != EventStart && t != EventEnd && t != EventOther {
+			return DetailError{"type": fmt.Sprintf("A source system cannot post events of type '%s'.", t)}
+		}
+		return nil
+	}
+	if t != EventClose && t != EventReopen && t != EventAcknowledge && t != EventOther {
+		return DetailError{"type": fmt.Sprintf("An end user cannot post events of type '%s'.", t)}
+	}
+	return nil
+}
+
+// CheckState returns the error for an event of type t that the
+// incident's state does not allow (api-v1.md §5.2 step 3). hasType says
+// whether the incident already has an event of type t; now judges
+// whether it is open.
+func CheckState(i *Incident, t EventType, hasType bool, now time.Time) error {
+	fail := func(msg string) error { return DetailError{"type": msg} }
+	if i.Stateful() {
+		if (t == EventStart || t == EventEnd) && hasType {
+			return fail(fmt.Sprintf("The incident already has a related event of type '%s'.", t))
+		}
+		if (t == EventEnd || t == EventClose) && !i.Open(now) {
+			return fail("The incident is already closed.")
+		}
+		if t == EventReopen && i.Open(now) {
+			return fail("The incident is already open.")
+		}
+	} else {
+		if t == EventStart && hasType {
+			return fail(fmt.Sprintf("The incident already has a related event of type '%s'.", t))
+		}
+		if t == EventEnd || t == EventClose || t == EventReopen {
+			return fail("Cannot change the state of a stateless incident.")
+		}
+	}
+	if t == EventAcknowledge {
+		return fail(fmt.Sprintf("Acknowledgements of this incidents should be posted through /api/v1/incidents/%d/acks/.", i.ID))
+	}
+	return nil
+}
+
+// EndTimeAfter returns the incident's end time after an event of type t at
+// timestamp has been applied (api-v1.md §5.2 step 4): END and CLO close it
+// at the timestamp, REO reopens it, others leave it as it was.
+func EndTimeAfter(i *Incident, t EventType, timestamp time.Time) *time.Time {
+	switch t {
+	case EventEnd, EventClose:
+		return &timestamp
+	case EventReopen:
+		inf := Infinity
+		return &inf
+	}
+	return i.EndTime
+}

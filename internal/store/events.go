@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+const eventSelect = `SELECT e.id, e.incident_id, e.actor_id, u.username, e.timestamp, e.received, e.type, e.description
+	FROM argus_incident_event e JOIN argus_auth_user u ON u.id = e.actor_id`
+
+func scanEvent(row interface{ Scan(...any) error }, ev *argus.Event, extra ...any) error {
+	dest := []any{&ev.ID, &ev.IncidentID, &ev.Actor.ID, &ev.Actor.Username,
+		scanTime(&ev.Timestamp), scanTime(&ev.Received), &ev.Type, &ev.Description}
+	return row.Scan(append(dest, extra...)...)
+}
+
+// insertEvent stores ev and sets its ID.
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, ev *argus.Event) error {
+	ev.Timestamp = ev.Timestamp.UTC().Truncate(time.Microsecond)
+	ev.Received = ev.Received.UTC().Truncate(time.Microsecond)
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO argus_incident_event (incident_id, actor_id, timestamp, received, type, description)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		ev.IncidentID, ev.Actor.ID, s.dialect.t(ev.Timestamp), s.dialect.t(ev.Received), string(ev.Type), ev.Description,
+	).Scan(&ev.ID)
+	if err != nil {
+		return fmt.Errorf("store: create event: %w", err)
+	}
+	return nil
+}
+
+// lockIncident reads the incident's state for a change, locking its row on
+// PostgreSQL until the transaction ends.
+func (s *Store) lockIncident(ctx context.Context, tx *sql.Tx, id int64) (argus.Incident, error) {
+	inc := argus.Incident{ID: id}
+	err := tx.QueryRowContext(ctx, `SELECT end_time FROM argus_incident_incident WHERE id = $1`+s.dialect.forUpdate(), id).
+		Scan(scanNullTime(&inc.EndTime))
+	if err != nil {
+		return inc, notFound(err, fmt.Sprintf("incident %d", id))
+	}
+	return inc, nil
+}
+
+// CreateEvent records an event posted to an incident and applies it
+// (api-v1.md §5.2), in one transaction. The actor's right to post the type
+// must already be checked (argus.CheckActor). When the incident's state
+// does not allow the event, end users get the error; a source system's
+// event is recorded anyway and changes nothing (D16). END and CLO set the
+// end time to the event's timestamp, REO to infinity.
+func (s *Store) CreateEvent(ctx context.Context, ev argus.Event, actor *argus.User, now time.Time) (argus.Event, error) {
+	ev.Actor = argus.Actor{ID: actor.ID, Username: actor.Username}
+	ev.Received = now
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		inc, err := s.lockIncident(ctx, tx, ev.IncidentID)
+		if err != nil {
+			return err
+		}
+		hasType := false
+		if ev.Type == argus.EventStart || ev.Type == argus.EventEnd {
+			err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM argus_incident_event
+				WHERE incident_id = $1 AND type = $2)`, inc.ID, string(ev.Type)).Scan(&hasType)
+			if err != nil {
+				return fmt.Errorf("store: look up events of incident %d: %w", inc.ID, err)
+			}
+		}
+		if err := argus.CheckState(&inc, ev.Type, hasType, now); err != nil {
+			if !actor.IsSourceSystem() {
+				return err
+			}
+		} else if end := argus.EndTimeAfter(&inc, ev.Type, ev.Timestamp); end != inc.EndTime {
+			_, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET end_time = $2 WHERE id = $1`,
+				inc.ID, s.dialect.nt(end))
+			if err != nil {
+				return fmt.Errorf("store: update incident %d: %w", inc.ID, err)
+			}
+		}
+		return s.insertEvent(ctx, tx, &ev)
+	})
+	if err != nil {
+		return argus.Event{}, err
+	}
+	return ev, nil
+}
+
+// Events lists an incident's events, latest timestamp first; an unknown
+// incident is ErrNotFound.
+func (s *Store) Events(ctx context.Context, incidentID int64) ([]argus.Event, error) {
+	if err := s.incidentExists(ctx, incidentID); err != nil {
+		return nil, err
+	}
+	return collect(ctx, s.db, "list events", func(rows *sql.Rows, ev *argus.Event) error {
+		return scanEvent(rows, ev)
+	}, eventSelect+` WHERE e.incident_id = $1 ORDER BY e.timestamp DESC, e.id DESC`, incidentID)
+}
+
+// Event returns one event of an incident.
+func (s *Store) Event(ctx context.Context, incidentID, eventID int64) (argus.Event, error) {
+	var ev argus.Event
+	err := scanEvent(s.db.QueryRowContext(ctx, eventSelect+` WHERE e.incident_id = $1 AND e.id = $2`, incidentID, eventID), &ev)
+	if err != nil {
+		return ev, notFound(err, fmt.Sprintf("event %d of incident %d", eventID, incidentID))
+	}
+	return ev, nil
+}
+
+func (s *Store) incidentExists(ctx context.Context, id int64) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM argus_incident_incident WHERE id = $1`, id).Scan(&n); err != nil {
+		return fmt.Errorf("store: look up incident %d: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: incident %d: %w", id, argus.ErrNotFound)
+	}
+	return nil
+}
+
+// CreateAck records an acknowledgement: an ACK event and its expiry, in
+// one transaction (api-v1.md §5.3). Any incident may be acked.
+func (s *Store) CreateAck(ctx context.Context, ack argus.Ack, actor *argus.User, now time.Time) (argus.Ack, error) {
+	ack.Event.Type = argus.EventAcknowledge
+	ack.Event.Actor = argus.Actor{ID: actor.ID, Username: actor.Username}
+	ack.Event.Received = now
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.lockIncident(ctx, tx, ack.Event.IncidentID); err != nil {
+			return err
+		}
+		if err := s.insertEvent(ctx, tx, &ack.Event); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO argus_incident_acknowledgement (event_id, expiration) VALUES ($1, $2)`,
+			ack.Event.ID, s.dialect.nt(ack.Expiration))
+		if err != nil {
+			return fmt.Errorf("store: create ack: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return argus.Ack{}, err
+	}
+	if ack.Expiration != nil {
+		exp := ack.Expiration.UTC().Truncate(time.Microsecond)
+		ack.Expiration = &exp
+	}
+	return ack, nil
+}
+
+// Acks lists an incident's acknowledgements, latest first; an unknown
+// incident is ErrNotFound.
+func (s *Store) Acks(ctx context.Context, incidentID int64) ([]argus.Ack, error) {
+	if err := s.incidentExists(ctx, incidentID); err != nil {
+		return nil, err
+	}
+	return collect(ctx, s.db, "list acks", func(rows *sql.Rows, a *argus.Ack) error {
+		return scanEvent(rows, &a.Event, scanNullTime(&a.Expiration))
+	}, `SELECT e.id, e.incident_id, e.actor_id, u.username, e.timestamp, e.received, e.type, e.description, a.expiration
+		FROM argus_incident_event e JOIN argus_auth_user u ON u.id = e.actor_id
+		JOIN argus_incident_acknowledgement a ON a.event_id = e.id
+		WHERE e.incident_id = $1 ORDER BY e.timestamp DESC, e.id DESC`, incidentID)
+}
+
+// Ack returns one acknowledgement of an incident; its pk is its event's.
+func (s *Store) Ack(ctx context.Context, incidentID, ackID int64) (argus.Ack, error) {
+	var a argus.Ack
+	err := scanEvent(s.db.QueryRowContext(ctx, `SELECT e.id, e.incident_id, e.actor_id, u.username, e.timestamp,
+		e.received, e.type, e.description, a.expiration
+		FROM argus_incident_event e JOIN argus_auth_user u ON u.id = e.actor_id
+		JOIN argus_incident_acknowledgement a ON a.event_id = e.id
+		WHERE e.incident_id = $1 AND e.id = $2`, incidentID, ackID), &a.Event, scanNullTime(&a.Expiration))
+	if err != nil {
+		return a, notFound(err, fmt.Sprintf("ack %d of incident %d", ackID, incidentID))
+	}
+	return a, nil
+}

@@ -1,0 +1,492 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+// MsgDuplicateIncident is D5's answer to a repeated (source, source_incident_id).
+const MsgDuplicateIncident = "An incident with this source and source_incident_id already exists."
+
+// NewIncident is what CreateIncident stores.
+type NewIncident struct {
+	SourceID         int64
+	StartTime        time.Time
+	EndTime          *time.Time
+	SourceIncidentID string
+	DetailsURL       string
+	Description      string
+	TicketURL        string
+	Level            int
+	Tags             []argus.Tag
+}
+
+// CreateIncident stores an incident, its tags (added by addedBy) and then
+// its STA event (actor: the source's user, at the start time), in one
+// transaction (D10). A duplicate non-empty source_incident_id for the
+// source is a ListError (D5, D6); an unknown source is ErrNotFound.
+func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int64, now time.Time) (argus.Incident, argus.Event, error) {
+	inc := argus.Incident{
+		StartTime: ni.StartTime.UTC().Truncate(time.Microsecond), EndTime: ni.EndTime,
+		SourceIncidentID: ni.SourceIncidentID, DetailsURL: ni.DetailsURL, Description: ni.Description,
+		TicketURL: ni.TicketURL, Level: ni.Level, Tags: []argus.TagRelation{},
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	var ev argus.Event
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var username string
+		err := tx.QueryRowContext(ctx, `
+			SELECT s.id, s.name, s.type_id, s.user_id, s.base_url, u.username
+			FROM argus_incident_sourcesystem s JOIN argus_auth_user u ON u.id = s.user_id WHERE s.id = $1`, ni.SourceID,
+		).Scan(&inc.Source.ID, &inc.Source.Name, &inc.Source.Type, &inc.Source.UserID, &inc.Source.BaseURL, &username)
+		if err != nil {
+			return notFound(err, fmt.Sprintf("source %d", ni.SourceID))
+		}
+		err = tx.QueryRowContext(ctx, `
+			INSERT INTO argus_incident_incident (start_time, end_time, source_id, source_incident_id,
+				details_url, description, ticket_url, level)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			s.dialect.t(inc.StartTime), s.dialect.nt(inc.EndTime), ni.SourceID, inc.SourceIncidentID,
+			inc.DetailsURL, inc.Description, inc.TicketURL, inc.Level,
+		).Scan(&inc.ID)
+		if isUniqueViolation(err) {
+			return argus.ListError{MsgDuplicateIncident}
+		}
+		if err != nil {
+			return fmt.Errorf("store: create incident: %w", err)
+		}
+		if inc.Tags, err = s.addTags(ctx, tx, inc.ID, ni.Tags, addedBy, now); err != nil {
+			return err
+		}
+		ev = argus.Event{
+			IncidentID: inc.ID, Actor: argus.Actor{ID: inc.Source.UserID, Username: username},
+			Timestamp: inc.StartTime, Received: now, Type: argus.EventStart, Description: inc.Description,
+		}
+		return s.insertEvent(ctx, tx, &ev)
+	})
+	if err != nil {
+		return argus.Incident{}, argus.Event{}, err
+	}
+	return inc, ev, nil
+}
+
+// addTags attaches tags to an incident, creating the tags that do not
+// exist yet, in three statements whatever their number. Duplicates in
+// tags are collapsed; tags already on the incident must not be passed.
+func (s *Store) addTags(ctx context.Context, tx *sql.Tx, incidentID int64, tags []argus.Tag, addedBy int64, now time.Time) ([]argus.TagRelation, error) {
+	tags = uniqueTags(tags)
+	rels := make([]argus.TagRelation, 0, len(tags))
+	if len(tags) == 0 {
+		return rels, nil
+	}
+	var values strings.Builder
+	args := make([]any, 0, 2*len(tags))
+	for i, t := range tags {
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		fmt.Fprintf(&values, "($%d, $%d)", 2*i+1, 2*i+2)
+		args = append(args, t.Key, t.Value)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO argus_incident_tag (key, value) VALUES `+values.String()+
+		` ON CONFLICT (key, value) DO NOTHING`, args...); err != nil {
+		return nil, fmt.Errorf("store: create tags: %w", err)
+	}
+	ids := make(map[argus.Tag]int64, len(tags))
+	_, err := collect(ctx, tx, "look up tags", func(rows *sql.Rows, _ *struct{}) error {
+		var (
+			id int64
+			t  argus.Tag
+		)
+		if err := rows.Scan(&id, &t.Key, &t.Value); err != nil {
+			return err
+		}
+		ids[t] = id
+		return nil
+	}, `SELECT id, key, value FROM argus_incident_tag WHERE (key, value) IN (VALUES `+values.String()+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	var rel strings.Builder
+	args = args[:0]
+	for i, t := range tags {
+		if i > 0 {
+			rel.WriteString(", ")
+		}
+		fmt.Fprintf(&rel, "($%d, $%d, $%d, $%d)", 4*i+1, 4*i+2, 4*i+3, 4*i+4)
+		args = append(args, ids[t], incidentID, addedBy, s.dialect.t(now))
+		rels = append(rels, argus.TagRelation{Tag: t, AddedBy: addedBy, AddedTime: now})
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO argus_incident_incidenttagrelation
+		(tag_id, incident_id, added_by_id, added_time) VALUES `+rel.String(), args...); err != nil {
+		return nil, fmt.Errorf("store: tag incident %d: %w", incidentID, err)
+	}
+	return rels, nil
+}
+
+func uniqueTags(tags []argus.Tag) []argus.Tag {
+	seen := make(map[argus.Tag]bool, len(tags))
+	out := make([]argus.Tag, 0, len(tags))
+	for _, t := range tags {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// IncidentFilter selects incidents (api-v1.md §4.3). Nil and empty fields
+// do not filter.
+type IncidentFilter struct {
+	Open, Acked, Stateful, EndTimeIsNull, HasTicket *bool
+
+	SourceIDs        []int64
+	SourceNames      []string
+	SourceTypes      []string
+	SourceIncidentID *string
+	// SourceUserID keeps the incidents of the source whose user this is
+	// (/incidents/mine/).
+	SourceUserID int64
+
+	StartGTE, StartLTE, EndGTE, EndLTE *time.Time
+
+	// Tags: values of one key are OR-ed, keys AND-ed.
+	Tags []argus.Tag
+}
+
+// Cursor is a position in the incident order (-start_time, -pk): the
+// boundary row, and whether the page runs backwards from it.
+type Cursor struct {
+	StartTime time.Time
+	ID        int64
+	Reverse   bool
+}
+
+// query builds the WHERE clause of an incident query with numbered
+// placeholders.
+type query struct {
+	conds []string
+	args  []any
+}
+
+// arg adds a parameter and returns its placeholder.
+func (q *query) arg(v any) string {
+	q.args = append(q.args, v)
+	return "$" + strconv.Itoa(len(q.args))
+}
+
+func (q *query) where(cond string) { q.conds = append(q.conds, cond) }
+
+// list returns "$a, $b, …" for the values.
+func listArgs[T any](q *query, values []T) string {
+	ph := make([]string, len(values))
+	for i, v := range values {
+		ph[i] = q.arg(v)
+	}
+	return strings.Join(ph, ", ")
+}
+
+// ackedSQL is true when the incident has an ack that has not expired at
+// the parameter (D25).
+const ackedSQL = `EXISTS (SELECT 1 FROM argus_incident_event e
+	JOIN argus_incident_acknowledgement a ON a.event_id = e.id
+	WHERE e.incident_id = i.id AND e.type = 'ACK' AND (a.expiration IS NULL OR a.expiration > %s))`
+
+const incidentSelect = `SELECT i.id, i.start_time, i.end_time, i.source_incident_id, i.details_url,
+	i.description, i.ticket_url, i.level, s.id, s.name, s.type_id, s.user_id, s.base_url, ` + ackedSQL + `
+	FROM argus_incident_incident i JOIN argus_incident_sourcesystem s ON s.id = i.source_id`
+
+func scanIncident(rows interface{ Scan(...any) error }, inc *argus.Incident) error {
+	return rows.Scan(&inc.ID, scanTime(&inc.StartTime), scanNullTime(&inc.EndTime), &inc.SourceIncidentID,
+		&inc.DetailsURL, &inc.Description, &inc.TicketURL, &inc.Level,
+		&inc.Source.ID, &inc.Source.Name, &inc.Source.Type, &inc.Source.UserID, &inc.Source.BaseURL, &inc.Acked)
+}
+
+// filterIncidents adds f's conditions to q; nowArg is the placeholder of
+// the current time.
+func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
+	if f.Open != nil {
+		if *f.Open {
+			q.where("i.end_time > " + nowArg)
+		} else {
+			q.where("i.end_time <= " + nowArg)
+		}
+	}
+	if f.Acked != nil {
+		not := "NOT "
+		if *f.Acked {
+			not = ""
+		}
+		q.where(not + fmt.Sprintf(ackedSQL, nowArg))
+	}
+	if f.Stateful != nil {
+		if *f.Stateful {
+			q.where("i.end_time IS NOT NULL")
+		} else {
+			q.where("i.end_time IS NULL")
+		}
+	}
+	if f.EndTimeIsNull != nil {
+		if *f.EndTimeIsNull {
+			q.where("i.end_time IS NULL")
+		} else {
+			q.where("i.end_time IS NOT NULL")
+		}
+	}
+	if f.HasTicket != nil {
+		if *f.HasTicket {
+			q.where("i.ticket_url <> ''")
+		} else {
+			q.where("i.ticket_url = ''")
+		}
+	}
+	if len(f.SourceIDs) > 0 {
+		q.where("i.source_id IN (" + listArgs(q, f.SourceIDs) + ")")
+	}
+	if len(f.SourceNames) > 0 {
+		q.where("s.name IN (" + listArgs(q, f.SourceNames) + ")")
+	}
+	if len(f.SourceTypes) > 0 {
+		q.where("s.type_id IN (" + listArgs(q, f.SourceTypes) + ")")
+	}
+	if f.SourceIncidentID != nil {
+		q.where("i.source_incident_id = " + q.arg(*f.SourceIncidentID))
+	}
+	if f.SourceUserID != 0 {
+		q.where("s.user_id = " + q.arg(f.SourceUserID))
+	}
+	for _, c := range []struct {
+		t  *time.Time
+		op string
+	}{{f.StartGTE, "i.start_time >= "}, {f.StartLTE, "i.start_time <= "}, {f.EndGTE, "i.end_time >= "}, {f.EndLTE, "i.end_time <= "}} {
+		if c.t != nil {
+			q.where(c.op + q.arg(s.dialect.t(*c.t)))
+		}
+	}
+	// One EXISTS per key: the values of a key are alternatives.
+	var keys []string
+	byKey := map[string][]string{}
+	for _, t := range uniqueTags(f.Tags) {
+		if _, ok := byKey[t.Key]; !ok {
+			keys = append(keys, t.Key)
+		}
+		byKey[t.Key] = append(byKey[t.Key], t.Value)
+	}
+	for _, k := range keys {
+		q.where(`EXISTS (SELECT 1 FROM argus_incident_incidenttagrelation r
+			JOIN argus_incident_tag t ON t.id = r.tag_id
+			WHERE r.incident_id = i.id AND t.key = ` + q.arg(k) + ` AND t.value IN (` + listArgs(q, byKey[k]) + `))`)
+	}
+}
+
+// Incidents lists incidents matching f, newest start time first, limit
+// at most (0: all), starting after cursor (nil: from the start). more
+// reports whether rows remain beyond the page in its direction. It costs
+// two queries however many rows it returns.
+func (s *Store) Incidents(ctx context.Context, f IncidentFilter, cursor *Cursor, limit int, now time.Time) (list []argus.Incident, more bool, err error) {
+	q := &query{}
+	nowArg := q.arg(s.dialect.t(now))
+	s.filterIncidents(q, f, nowArg)
+	order := " ORDER BY i.start_time DESC, i.id DESC"
+	if cursor != nil {
+		p, id := q.arg(s.dialect.t(cursor.StartTime)), q.arg(cursor.ID)
+		if cursor.Reverse {
+			q.where("(i.start_time, i.id) > (" + p + ", " + id + ")")
+			order = " ORDER BY i.start_time ASC, i.id ASC"
+		} else {
+			q.where("(i.start_time, i.id) < (" + p + ", " + id + ")")
+		}
+	}
+	sqlText := fmt.Sprintf(incidentSelect, nowArg)
+	if len(q.conds) > 0 {
+		sqlText += " WHERE " + strings.Join(q.conds, " AND ")
+	}
+	sqlText += order
+	if limit > 0 {
+		sqlText += " LIMIT " + q.arg(limit+1)
+	}
+	list, err = collect(ctx, s.db, "list incidents", func(rows *sql.Rows, inc *argus.Incident) error {
+		return scanIncident(rows, inc)
+	}, sqlText, q.args...)
+	if err != nil {
+		return nil, false, err
+	}
+	if limit > 0 && len(list) > limit {
+		list, more = list[:limit], true
+	}
+	if cursor != nil && cursor.Reverse {
+		for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+			list[i], list[j] = list[j], list[i]
+		}
+	}
+	if err := s.loadTags(ctx, s.db, list); err != nil {
+		return nil, false, err
+	}
+	return list, more, nil
+}
+
+// Incident returns one incident with its tags.
+func (s *Store) Incident(ctx context.Context, id int64, now time.Time) (argus.Incident, error) {
+	return s.incident(ctx, s.db, id, now)
+}
+
+func (s *Store) incident(ctx context.Context, q queryer, id int64, now time.Time) (argus.Incident, error) {
+	var inc argus.Incident
+	err := scanIncident(q.QueryRowContext(ctx, fmt.Sprintf(incidentSelect, "$1")+" WHERE i.id = $2", s.dialect.t(now), id), &inc)
+	if err != nil {
+		return inc, notFound(err, fmt.Sprintf("incident %d", id))
+	}
+	list := []argus.Incident{inc}
+	if err := s.loadTags(ctx, q, list); err != nil {
+		return inc, err
+	}
+	return list[0], nil
+}
+
+// tagChunk bounds the ids per tag query, below SQLite's parameter limit.
+const tagChunk = 1000
+
+// loadTags fills in the tags of the incidents: one query per thousand
+// incidents.
+func (s *Store) loadTags(ctx context.Context, q queryer, list []argus.Incident) error {
+	index := make(map[int64]int, len(list))
+	for i := range list {
+		list[i].Tags = []argus.TagRelation{}
+		index[list[i].ID] = i
+	}
+	for start := 0; start < len(list); start += tagChunk {
+		end := min(start+tagChunk, len(list))
+		qq := &query{}
+		ids := make([]int64, 0, end-start)
+		for _, inc := range list[start:end] {
+			ids = append(ids, inc.ID)
+		}
+		_, err := collect(ctx, q, "load tags", func(rows *sql.Rows, _ *struct{}) error {
+			var (
+				incID int64
+				r     argus.TagRelation
+			)
+			if err := rows.Scan(&incID, &r.Tag.Key, &r.Tag.Value, &r.AddedBy, scanTime(&r.AddedTime)); err != nil {
+				return err
+			}
+			inc := &list[index[incID]]
+			inc.Tags = append(inc.Tags, r)
+			return nil
+		}, `SELECT r.incident_id, t.key, t.value, r.added_by_id, r.added_time
+			FROM argus_incident_incidenttagrelation r JOIN argus_incident_tag t ON t.id = r.tag_id
+			WHERE r.incident_id IN (`+listArgs(qq, ids)+`) ORDER BY r.id`, qq.args...)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// IncidentChange is a PATCH of an incident: nil fields stay as they are;
+// Tags replaces the whole set.
+type IncidentChange struct {
+	DetailsURL *string
+	TicketURL  *string
+	Tags       *[]argus.Tag
+}
+
+// MsgCannotRemoveTag is the refusal to remove someone else's tag.
+const MsgCannotRemoveTag = "Cannot remove this tag when you're not the one who added it."
+
+// UpdateIncident applies a change in one transaction (api-v1.md §5.1).
+// Tags missing from the new set are removed, which only a superuser may do
+// for tags someone else added: otherwise a DetailError keyed by tag
+// string, and nothing changes.
+func (s *Store) UpdateIncident(ctx context.Context, id int64, c IncidentChange, by *argus.User, now time.Time) (argus.Incident, error) {
+	var inc argus.Incident
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var locked int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM argus_incident_incident WHERE id = $1`+s.dialect.forUpdate(), id).Scan(&locked); err != nil {
+			return notFound(err, fmt.Sprintf("incident %d", id))
+		}
+		if c.Tags != nil {
+			if err := s.replaceTags(ctx, tx, id, *c.Tags, by, now); err != nil {
+				return err
+			}
+		}
+		if c.DetailsURL != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET details_url = $2 WHERE id = $1`, id, *c.DetailsURL); err != nil {
+				return fmt.Errorf("store: update incident %d: %w", id, err)
+			}
+		}
+		if c.TicketURL != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET ticket_url = $2 WHERE id = $1`, id, *c.TicketURL); err != nil {
+				return fmt.Errorf("store: update incident %d: %w", id, err)
+			}
+		}
+		var err error
+		inc, err = s.incident(ctx, tx, id, now)
+		return err
+	})
+	return inc, err
+}
+
+func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, id int64, tags []argus.Tag, by *argus.User, now time.Time) error {
+	type rel struct {
+		id      int64
+		tag     argus.Tag
+		addedBy int64
+	}
+	existing, err := collect(ctx, tx, "list tags", func(rows *sql.Rows, r *rel) error {
+		return rows.Scan(&r.id, &r.tag.Key, &r.tag.Value, &r.addedBy)
+	}, `SELECT r.id, t.key, t.value, r.added_by_id FROM argus_incident_incidenttagrelation r
+		JOIN argus_incident_tag t ON t.id = r.tag_id WHERE r.incident_id = $1 ORDER BY r.id`, id)
+	if err != nil {
+		return err
+	}
+	wanted := make(map[argus.Tag]bool, len(tags))
+	for _, t := range tags {
+		wanted[t] = true
+	}
+	have := make(map[argus.Tag]bool, len(existing))
+	var remove []int64
+	refused := argus.DetailError{}
+	for _, r := range existing {
+		have[r.tag] = true
+		if wanted[r.tag] {
+			continue
+		}
+		if !by.IsSuperuser && r.addedBy != by.ID {
+			refused[r.tag.String()] = MsgCannotRemoveTag
+		}
+		remove = append(remove, r.id)
+	}
+	if len(refused) > 0 {
+		return refused
+	}
+	if len(remove) > 0 {
+		q := &query{}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM argus_incident_incidenttagrelation WHERE id IN (`+listArgs(q, remove)+`)`, q.args...); err != nil {
+			return fmt.Errorf("store: remove tags of incident %d: %w", id, err)
+		}
+	}
+	var add []argus.Tag
+	for _, t := range tags {
+		if !have[t] {
+			add = append(add, t)
+		}
+	}
+	_, err = s.addTags(ctx, tx, id, add, by.ID, now)
+	return err
+}
+
+// SetTicketURL replaces an incident's ticket URL.
+func (s *Store) SetTicketURL(ctx context.Context, id int64, ticketURL string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE argus_incident_incident SET ticket_url = $2 WHERE id = $1`, id, ticketURL)
+	if err != nil {
+		return fmt.Errorf("store: set ticket url of incident %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("incident %d", id))
+}
