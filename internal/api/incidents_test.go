@@ -18,7 +18,7 @@ func TestCreateIncident(t *testing.T) {
 		r := f.send(http.MethodPost, "/api/v1/incidents/", key, map[string]any{
 			"start_time": "2026-06-01T12:00:00+02:00", "end_time": "infinity", "source_incident_id": "100",
 			"details_url": "boxes/100", "description": "Box down", "ticket_url": "https://tickets.example.org/1",
-			"tags": []map[string]string{{"tag": "object=box1"}, {"tag": " location = oslo "}, {"tag": "object=box1"}},
+			"tags":  []map[string]string{{"tag": "object=box1"}, {"tag": " location = oslo "}, {"tag": "object=box1"}},
 			"level": 2, "unknown_key": "ignored",
 		})
 		r.want(t, 201, `{"pk": 1, "start_time": "2026-06-01T12:00:00+02:00", "end_time": "infinity",
