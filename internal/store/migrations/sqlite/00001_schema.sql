@@ -74,6 +74,8 @@ CREATE UNIQUE INDEX incident_unique_source_incident_id
 CREATE INDEX argus_incident_incident_start_idx ON argus_incident_incident (start_time DESC, id DESC);
 CREATE INDEX argus_incident_incident_end_idx ON argus_incident_incident (end_time);
 CREATE INDEX argus_incident_incident_source_start_idx ON argus_incident_incident (source_id, start_time DESC, id DESC);
+-- ?source_incident_id= without a source.
+CREATE INDEX argus_incident_incident_source_incident_id_idx ON argus_incident_incident (source_incident_id);
 
 CREATE TABLE argus_incident_tag (
     id    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -102,6 +104,8 @@ CREATE TABLE argus_incident_event (
     description text NOT NULL DEFAULT ''
 );
 CREATE INDEX argus_incident_event_incident_idx ON argus_incident_event (incident_id, timestamp DESC);
+-- The acked flag and ?acked= look only at ACK events.
+CREATE INDEX argus_incident_event_ack_idx ON argus_incident_event (incident_id) WHERE type = 'ACK';
 
 CREATE TABLE argus_incident_acknowledgement (
     event_id   integer PRIMARY KEY REFERENCES argus_incident_event (id) ON DELETE CASCADE,
