@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
@@ -182,8 +183,8 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
 			return argus.Invalid(msgSourceSuperuser)
 		}
 		x, _ := raw(data)
-		var id int64
-		if _, err := fmt.Sscan(choiceString(x), &id); err != nil || choiceString(x) != fmt.Sprint(id) {
+		id, err := strconv.ParseInt(choiceString(x), 10, 64)
+		if err != nil {
 			return argus.Invalid(fmt.Sprintf("SourceSystem with pk=%s does not exist.", choiceString(x)))
 		}
 		ni.SourceID = id

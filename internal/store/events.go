@@ -72,6 +72,8 @@ func (s *Store) CreateEvent(ctx context.Context, ev argus.Event, actor *argus.Us
 				return err
 			}
 		} else if end := argus.EndTimeAfter(&inc, ev.Type, ev.Timestamp); end != inc.EndTime {
+			// EndTimeAfter hands back the incident's own pointer when the
+			// event changes nothing (STA, OTH).
 			_, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET end_time = $2 WHERE id = $1`,
 				inc.ID, s.dialect.nt(end))
 			if err != nil {
@@ -148,6 +150,11 @@ func (s *Store) CreateAck(ctx context.Context, ack argus.Ack, actor *argus.User,
 	return ack, nil
 }
 
+// ackSelect reads an event's columns, then its ack's expiration.
+const ackSelect = `SELECT e.id, e.incident_id, e.actor_id, u.username, e.timestamp, e.received, e.type, e.description,
+	a.expiration FROM argus_incident_event e JOIN argus_auth_user u ON u.id = e.actor_id
+	JOIN argus_incident_acknowledgement a ON a.event_id = e.id`
+
 // Acks lists an incident's acknowledgements, latest first; an unknown
 // incident is ErrNotFound.
 func (s *Store) Acks(ctx context.Context, incidentID int64) ([]argus.Ack, error) {
@@ -156,20 +163,14 @@ func (s *Store) Acks(ctx context.Context, incidentID int64) ([]argus.Ack, error)
 	}
 	return collect(ctx, s.db, "list acks", func(rows *sql.Rows, a *argus.Ack) error {
 		return scanEvent(rows, &a.Event, scanNullTime(&a.Expiration))
-	}, `SELECT e.id, e.incident_id, e.actor_id, u.username, e.timestamp, e.received, e.type, e.description, a.expiration
-		FROM argus_incident_event e JOIN argus_auth_user u ON u.id = e.actor_id
-		JOIN argus_incident_acknowledgement a ON a.event_id = e.id
-		WHERE e.incident_id = $1 ORDER BY e.timestamp DESC, e.id DESC`, incidentID)
+	}, ackSelect+` WHERE e.incident_id = $1 ORDER BY e.timestamp DESC, e.id DESC`, incidentID)
 }
 
 // Ack returns one acknowledgement of an incident; its pk is its event's.
 func (s *Store) Ack(ctx context.Context, incidentID, ackID int64) (argus.Ack, error) {
 	var a argus.Ack
-	err := scanEvent(s.db.QueryRowContext(ctx, `SELECT e.id, e.incident_id, e.actor_id, u.username, e.timestamp,
-		e.received, e.type, e.description, a.expiration
-		FROM argus_incident_event e JOIN argus_auth_user u ON u.id = e.actor_id
-		JOIN argus_incident_acknowledgement a ON a.event_id = e.id
-		WHERE e.incident_id = $1 AND e.id = $2`, incidentID, ackID), &a.Event, scanNullTime(&a.Expiration))
+	err := scanEvent(s.db.QueryRowContext(ctx, ackSelect+` WHERE e.incident_id = $1 AND e.id = $2`, incidentID, ackID),
+		&a.Event, scanNullTime(&a.Expiration))
 	if err != nil {
 		return a, notFound(err, fmt.Sprintf("ack %d of incident %d", ackID, incidentID))
 	}
