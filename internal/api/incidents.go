@@ -220,6 +220,11 @@ func (b body) tags(errs argus.FieldErrors) []argus.Tag {
 			fmt.Sprintf("Expected a list of items but got type %q.", pyTypeName(x))}})
 		return nil
 	}
+	if len(items) > maxListItems {
+		errs.Nested("tags", map[string][]string{"non_field_errors": {
+			fmt.Sprintf("Ensure this field has no more than %d elements.", maxListItems)}})
+		return nil
+	}
 	tags := make([]argus.Tag, 0, len(items))
 	itemErrs := make([]map[string][]string, len(items))
 	failed := false

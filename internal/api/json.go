@@ -157,6 +157,10 @@ func (b body) str(errs argus.FieldErrors, key string, o strOpts) (v string, pres
 		errs.Add(key, msgNotString)
 		return "", true
 	}
+	if strings.ContainsRune(v, 0) {
+		errs.Add(key, msgNullCharacters)
+		return "", true
+	}
 	if !o.noTrim {
 		v = strings.TrimSpace(v)
 	}

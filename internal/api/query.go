@@ -17,14 +17,48 @@ import (
 // defaultPageSize is PAGE_SIZE of the original.
 const defaultPageSize = 100
 
+// Limits on list parameters, so that a query stays within the databases'
+// limits on parameters and expression depth.
+const (
+	maxListItems = 1000
+	maxTagItems  = 100
+	// maxPageSize bounds page_size; clients follow "next" for the rest.
+	maxPageSize = 10000
+)
+
+// msgNullCharacters is Django's refusal of NUL in text.
+const msgNullCharacters = "Null characters are not allowed."
+
 // lastValue is the last value of a query parameter, as Django's
-// QueryDict.get returns it.
+// QueryDict.get returns it, with invalid UTF-8 replaced as Django decodes
+// it.
 func lastValue(q url.Values, key string) string {
 	v := q[key]
 	if len(v) == 0 {
 		return ""
 	}
-	return v[len(v)-1]
+	return strings.ToValidUTF8(v[len(v)-1], "\uFFFD")
+}
+
+// textValue is lastValue for a parameter compared with stored text: NUL
+// is refused, as Django's CharField does.
+func textValue(q url.Values, key string, errs argus.FieldErrors) string {
+	v := lastValue(q, key)
+	if strings.ContainsRune(v, 0) {
+		errs.Add(key, msgNullCharacters)
+		return ""
+	}
+	return v
+}
+
+// listValue is a comma-separated text parameter of at most max items.
+func listValue(q url.Values, key string, max int, errs argus.FieldErrors) []string {
+	items := csv(textValue(q, key, errs))
+	if len(items) > max {
+		errs.Add(key, fmt.Sprintf("Ensure this field has no more than %d elements.", max))
+		return nil
+	}
+	return items
 }
 
 // queryBool reads a boolean filter tolerantly (api-v1.md §4.3): true,
@@ -64,7 +98,7 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 	}
 	errs := argus.FieldErrors{}
 	if withSources {
-		for _, s := range csv(lastValue(q, "source__id__in")) {
+		for _, s := range listValue(q, "source__id__in", maxListItems, errs) {
 			id, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
 				errs.Add("source__id__in", "Enter a number.")
@@ -72,10 +106,10 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 			}
 			f.SourceIDs = append(f.SourceIDs, id)
 		}
-		f.SourceNames = csv(lastValue(q, "source__name__in"))
-		f.SourceTypes = csv(lastValue(q, "source__type__in"))
+		f.SourceNames = listValue(q, "source__name__in", maxListItems, errs)
+		f.SourceTypes = listValue(q, "source__type__in", maxListItems, errs)
 	}
-	if v := lastValue(q, "source_incident_id"); v != "" {
+	if v := textValue(q, "source_incident_id", errs); v != "" {
 		f.SourceIncidentID = &v
 	}
 	for key, dst := range map[string]**time.Time{
@@ -93,8 +127,13 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 		}
 		*dst = &t
 	}
-	if v := lastValue(q, "tags"); v != "" {
-		for _, item := range strings.Split(v, ",") {
+	if v := textValue(q, "tags", errs); v != "" {
+		items := strings.Split(v, ",")
+		if len(items) > maxTagItems {
+			errs.Add("tags", fmt.Sprintf("Ensure this field has no more than %d elements.", maxTagItems))
+			items = nil
+		}
+		for _, item := range items {
 			t, ok := argus.ParseTagQuery(item)
 			if !ok {
 				errs.Add("tags", argus.MsgTagQuery)
@@ -107,13 +146,16 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 }
 
 // pageSize reads page_size: default 100, and so for anything that is not
-// a positive number.
+// a positive number; at most maxPageSize.
 func pageSize(v string) int {
 	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
+	switch {
+	case errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-"):
+		return maxPageSize
+	case err != nil || n <= 0:
 		return defaultPageSize
 	}
-	return n
+	return min(n, maxPageSize)
 }
 
 // errInvalidCursor is DRF's 404 for an undecodable cursor.
