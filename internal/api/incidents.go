@@ -44,7 +44,7 @@ func (s *Server) renderIncident(inc *argus.Incident, now time.Time) incidentJSON
 		Stateful: inc.Stateful(), Open: inc.Open(now), Acked: inc.Acked, Level: inc.Level,
 	}
 	if inc.EndTime != nil {
-		end := formatTime(*inc.EndTime, s.loc)
+		end := formatEndTime(*inc.EndTime, s.loc)
 		out.EndTime = &end
 	}
 	for i, r := range inc.Tags {

@@ -6,16 +6,22 @@ import (
 	"github.com/argus-go/argus/internal/argus"
 )
 
-// formatTime renders a datetime as the API does (D7): RFC 3339 in the
-// configured zone with its offset, six fraction digits only when the
-// microseconds are not zero; argus.Infinity is "infinity".
-func formatTime(t time.Time, loc *time.Location) string {
+// formatEndTime renders an incident's end time: "infinity" and
+// "-infinity" for the extremes (D7), otherwise as formatTime.
+func formatEndTime(t time.Time, loc *time.Location) string {
 	switch {
 	case argus.IsInfinity(t):
 		return "infinity"
 	case argus.IsNegInfinity(t):
 		return "-infinity"
 	}
+	return formatTime(t, loc)
+}
+
+// formatTime renders a datetime as the API does (D7): RFC 3339 in the
+// configured zone with its offset, six fraction digits only when the
+// microseconds are not zero.
+func formatTime(t time.Time, loc *time.Location) string {
 	t = t.In(loc)
 	if t.Nanosecond()/1000 != 0 {
 		return t.Format("2006-01-02T15:04:05.000000Z07:00")

@@ -31,18 +31,11 @@ var errNotFound = argus.ErrNotFound
 const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
 
 // t converts a time into a query parameter: fixed-width UTC text on
-// SQLite; on PostgreSQL a time.Time, or the strings 'infinity' and
-// '-infinity' for argus.Infinity and argus.NegInfinity.
+// SQLite, a time.Time on PostgreSQL.
 func (d dialect) t(v time.Time) any {
 	v = v.UTC().Truncate(time.Microsecond)
 	if d == sqliteDialect {
 		return v.Format(sqliteTimeLayout)
-	}
-	switch {
-	case argus.IsInfinity(v):
-		return "infinity"
-	case argus.IsNegInfinity(v):
-		return "-infinity"
 	}
 	return v
 }
@@ -51,6 +44,25 @@ func (d dialect) t(v time.Time) any {
 func (d dialect) nt(v *time.Time) any {
 	if v == nil {
 		return nil
+	}
+	return d.t(*v)
+}
+
+// end converts an incident end time, the one column that knows infinity
+// (D7): on PostgreSQL argus.Infinity and argus.NegInfinity become
+// 'infinity' and '-infinity'; on SQLite they are the extreme instants
+// themselves, which sort the same way. nil is NULL (stateless).
+func (d dialect) end(v *time.Time) any {
+	if v == nil {
+		return nil
+	}
+	if d == postgresDialect {
+		switch {
+		case argus.IsInfinity(*v):
+			return "infinity"
+		case argus.IsNegInfinity(*v):
+			return "-infinity"
+		}
 	}
 	return d.t(*v)
 }

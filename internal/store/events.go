@@ -75,7 +75,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev argus.Event, actor *argus.Us
 			// EndTimeAfter hands back the incident's own pointer when the
 			// event changes nothing (STA, OTH).
 			_, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET end_time = $2 WHERE id = $1`,
-				inc.ID, s.dialect.nt(end))
+				inc.ID, s.dialect.end(end))
 			if err != nil {
 				return fmt.Errorf("store: update incident %d: %w", inc.ID, err)
 			}

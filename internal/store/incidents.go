@@ -52,7 +52,7 @@ func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int6
 			INSERT INTO argus_incident_incident (start_time, end_time, source_id, source_incident_id,
 				details_url, description, ticket_url, level)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			s.dialect.t(inc.StartTime), s.dialect.nt(inc.EndTime), ni.SourceID, inc.SourceIncidentID,
+			s.dialect.t(inc.StartTime), s.dialect.end(inc.EndTime), ni.SourceID, inc.SourceIncidentID,
 			inc.DetailsURL, inc.Description, inc.TicketURL, inc.Level,
 		).Scan(&inc.ID)
 		if isUniqueViolation(err) {
@@ -262,13 +262,17 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 	if f.SourceUserID != 0 {
 		q.where("s.user_id = " + q.arg(f.SourceUserID))
 	}
-	for _, c := range []struct {
-		t  *time.Time
-		op string
-	}{{f.StartGTE, "i.start_time >= "}, {f.StartLTE, "i.start_time <= "}, {f.EndGTE, "i.end_time >= "}, {f.EndLTE, "i.end_time <= "}} {
-		if c.t != nil {
-			q.where(c.op + q.arg(s.dialect.t(*c.t)))
-		}
+	if f.StartGTE != nil {
+		q.where("i.start_time >= " + q.arg(s.dialect.t(*f.StartGTE)))
+	}
+	if f.StartLTE != nil {
+		q.where("i.start_time <= " + q.arg(s.dialect.t(*f.StartLTE)))
+	}
+	if f.EndGTE != nil {
+		q.where("i.end_time >= " + q.arg(s.dialect.end(f.EndGTE)))
+	}
+	if f.EndLTE != nil {
+		q.where("i.end_time <= " + q.arg(s.dialect.end(f.EndLTE)))
 	}
 	// One EXISTS per key: the values of a key are alternatives.
 	var keys []string

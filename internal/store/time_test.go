@@ -48,7 +48,7 @@ func TestInfinitySortsAndRoundTrips(t *testing.T) {
 		for name, end := range ends {
 			_, err := s.db.ExecContext(ctx, `INSERT INTO argus_incident_incident
 				(start_time, end_time, source_id, source_incident_id) VALUES ($1, $2, $3, $4)`,
-				s.dialect.t(start), s.dialect.nt(end), src.ID, name)
+				s.dialect.t(start), s.dialect.end(end), src.ID, name)
 			if err != nil {
 				t.Fatalf("insert %s: %v", name, err)
 			}
@@ -83,7 +83,7 @@ func TestInfinitySortsAndRoundTrips(t *testing.T) {
 		if want := []string{"far", "infinity"}; !equal(got, want) {
 			t.Errorf("end_time > now = %v; want %v", got, want)
 		}
-		got = order(`SELECT source_incident_id FROM argus_incident_incident WHERE end_time >= $1`, s.dialect.t(argus.Infinity))
+		got = order(`SELECT source_incident_id FROM argus_incident_incident WHERE end_time >= $1`, s.dialect.end(new(argus.Infinity)))
 		if want := []string{"infinity"}; !equal(got, want) {
 			t.Errorf("end_time >= infinity = %v; want %v", got, want)
 		}

@@ -1,0 +1,390 @@
+package api_test
+
+// Benchmarks of the API over real HTTP on both databases. They run only
+// with -bench (go test never runs a Benchmark otherwise):
+//
+//	ARGUS_TEST_DATABASE_URL=postgres://… go test ./internal/api/ -run '^$' -bench . -benchtime 5s
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/argus-go/argus/internal/api"
+	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/auth"
+	"github.com/argus-go/argus/internal/store"
+	"github.com/argus-go/argus/internal/testdb"
+)
+
+// benchClients is how many clients call the server at once.
+const benchClients = 8
+
+// benchBackends are the databases each benchmark runs on.
+var benchBackends = []string{"sqlite", "postgres"}
+
+// benchEnv is an API server over a fresh database, with an end user's and
+// a source's token.
+type benchEnv struct {
+	st        *store.Store
+	srv       *httptest.Server
+	client    *http.Client
+	source    argus.Source
+	user      argus.User
+	userKey   string
+	sourceKey string
+}
+
+// newBenchEnv opens a fresh, migrated database of the backend and serves
+// the API over it. Files and cleanups belong to owner, which may be a
+// parent benchmark so that the database outlives the runs of b; b reports
+// failures and skips.
+func newBenchEnv(owner, b *testing.B, backend string) *benchEnv {
+	b.Helper()
+	ctx := context.Background()
+	var dsn string
+	switch backend {
+	case "sqlite":
+		dsn = "sqlite://" + filepath.Join(owner.TempDir(), "argus.db")
+	case "postgres":
+		dsn = benchPostgresDSN(owner, b)
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	owner.Cleanup(func() { _ = st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	e := &benchEnv{st: st}
+	if e.source, err = st.CreateSource(ctx, store.NewSource{Name: "gw1", Type: "nav", CreateType: true}, start); err != nil {
+		b.Fatal(err)
+	}
+	if e.user, err = st.CreateUser(ctx, store.NewUser{Username: "kari", Email: "kari@example.org"}, start); err != nil {
+		b.Fatal(err)
+	}
+	e.userKey, e.sourceKey = auth.NewKey(), auth.NewKey()
+	for id, key := range map[int64]string{e.user.ID: e.userKey, e.source.UserID: e.sourceKey} {
+		if err := st.RotateToken(ctx, id, auth.HashKey(key), start); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.srv = httptest.NewServer(api.New(st, api.Options{
+		Now:    func() time.Time { return start },
+		Logger: slog.New(slog.DiscardHandler),
+	}))
+	owner.Cleanup(e.srv.Close)
+	e.client = &http.Client{
+		Transport: &http.Transport{MaxIdleConnsPerHost: 2 * benchClients},
+		Timeout:   time.Minute,
+	}
+	owner.Cleanup(e.client.CloseIdleConnections)
+	return e
+}
+
+// benchPostgresDSN is testdb.PostgresDSN for benchmarks: a schema of its
+// own in ARGUS_TEST_DATABASE_URL, dropped when owner ends; b is skipped
+// without the variable.
+func benchPostgresDSN(owner, b *testing.B) string {
+	b.Helper()
+	base := os.Getenv(testdb.EnvVar)
+	if base == "" {
+		b.Skip(testdb.EnvVar + " is not set; PostgreSQL benchmarks skipped")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	owner.Cleanup(func() { _ = admin.Close() })
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	schema := "argus_bench_" + hex.EncodeToString(suffix)
+	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		b.Fatal(err)
+	}
+	owner.Cleanup(func() {
+		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			owner.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// do sends one request and drains the answer, returning its status.
+func (e *benchEnv) do(method, path, key string, body []byte) (int, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, r)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Token "+key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return 0, err
+	}
+	return resp.StatusCode, nil
+}
+
+// runClients runs op from benchClients goroutines (GOMAXPROCS × the
+// parallelism) and reports the throughput.
+func runClients(b *testing.B, op func() error) {
+	b.Helper()
+	b.SetParallelism(max(1, benchClients/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := op(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
+
+// Source systems posting new incidents with two tags each.
+func BenchmarkCreateIncident(b *testing.B) {
+	for _, backend := range benchBackends {
+		b.Run(backend, func(b *testing.B) {
+			e := newBenchEnv(b, b, backend)
+			var n atomic.Int64
+			runClients(b, func() error {
+				i := n.Add(1)
+				body := fmt.Appendf(nil, `{"start_time": %q, "source_incident_id": "bench-%d", "description": "Box %d down",`+
+					` "tags": [{"tag": "object=box%d"}, {"tag": "location=oslo"}]}`,
+					start.Add(-time.Duration(i)*time.Second).Format(time.RFC3339), i, i, i%1000)
+				status, err := e.do(http.MethodPost, "/api/v1/incidents/", e.sourceKey, body)
+				if err == nil && status != http.StatusCreated {
+					err = fmt.Errorf("POST incident %d: status %d", i, status)
+				}
+				return err
+			})
+		})
+	}
+}
+
+// benchIncidents is the size of the database the list benchmark reads.
+const benchIncidents = 100_000
+
+// The frontend's main view: the first page of open incidents, in a
+// database of 100,000.
+func BenchmarkListOpenIncidents(b *testing.B) {
+	for _, backend := range benchBackends {
+		// The database is seeded once and kept for every run of the
+		// sub-benchmark (b.N grows over several runs).
+		var env *benchEnv
+		parent := b
+		b.Run(backend, func(b *testing.B) {
+			if env == nil {
+				e := newBenchEnv(parent, b, backend)
+				began := time.Now()
+				seedBenchIncidents(b, e, benchIncidents)
+				b.Logf("%s: seeded %d incidents in %v", backend, benchIncidents, time.Since(began).Round(time.Millisecond))
+				checkOpenPage(b, e)
+				env = e
+			}
+			runClients(b, func() error {
+				status, err := env.do(http.MethodGet, "/api/v1/incidents/?open=true&page_size=100", env.userKey, nil)
+				if err == nil && status != http.StatusOK {
+					err = fmt.Errorf("GET open incidents: status %d", status)
+				}
+				return err
+			})
+		})
+	}
+}
+
+// checkOpenPage checks that the benchmarked request answers a full page of
+// open incidents.
+func checkOpenPage(b *testing.B, e *benchEnv) {
+	b.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v1/incidents/?open=true&page_size=100", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Token "+e.userKey)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Next    *string `json:"next"`
+		Results []struct {
+			Open bool  `json:"open"`
+			Tags []any `json:"tags"`
+		} `json:"results"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		b.Fatal(err)
+	}
+	if len(page.Results) != 100 || page.Next == nil {
+		b.Fatalf("open page: %d results, next %v; want 100 and a link", len(page.Results), page.Next)
+	}
+	for _, inc := range page.Results {
+		if !inc.Open || len(inc.Tags) != 3 {
+			b.Fatalf("open page holds %+v; want open incidents with 3 tags", inc)
+		}
+	}
+}
+
+// seedBenchIncidents stores n incidents in one transaction with batched
+// INSERTs: 40% open (infinity), 40% closed, 20% stateless, each with an
+// STA event and three tags (object, location, problem); every 50th is
+// acked, half of those with an expired ack.
+func seedBenchIncidents(b *testing.B, e *benchEnv, n int) {
+	b.Helper()
+	ctx := context.Background()
+	tx, err := e.st.DB().BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	pg := e.st.IsPostgres()
+	// ts is a time as the store writes it (store/dialect.go): fixed-width
+	// UTC text on SQLite, a timestamptz or 'infinity' on PostgreSQL.
+	ts := func(t time.Time) any {
+		switch {
+		case pg && argus.IsInfinity(t):
+			return "infinity"
+		case pg:
+			return t
+		}
+		return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+	}
+	const (
+		objects   = 2000
+		locations = 50
+		problems  = 10
+	)
+	// batch inserts rows of width columns, a statement per rows that fill
+	// about 2000 parameters.
+	batch := func(insert string, width, count int, row func(i int) []any) {
+		b.Helper()
+		per := max(1, 2000/width)
+		var sqlText strings.Builder
+		args := make([]any, 0, per*width)
+		for from := 0; from < count; from += per {
+			sqlText.Reset()
+			sqlText.WriteString(insert)
+			args = args[:0]
+			for i := from; i < min(count, from+per); i++ {
+				if i > from {
+					sqlText.WriteString(", ")
+				}
+				sqlText.WriteByte('(')
+				for c := range width {
+					if c > 0 {
+						sqlText.WriteString(", ")
+					}
+					fmt.Fprintf(&sqlText, "$%d", len(args)+c+1)
+				}
+				sqlText.WriteByte(')')
+				args = append(args, row(i)...)
+			}
+			if _, err := tx.ExecContext(ctx, sqlText.String(), args...); err != nil {
+				b.Fatalf("%s…: %v", insert, err)
+			}
+		}
+	}
+	// Tags: ids 1.. in the order object, location, problem.
+	batch(`INSERT INTO argus_incident_tag (id, key, value) VALUES `, 3, objects+locations+problems, func(i int) []any {
+		switch {
+		case i < objects:
+			return []any{i + 1, "object", fmt.Sprintf("box%d", i)}
+		case i < objects+locations:
+			return []any{i + 1, "location", fmt.Sprintf("site%d", i-objects)}
+		}
+		return []any{i + 1, "problem", fmt.Sprintf("p%d", i-objects-locations)}
+	})
+	// Incident i (id i+1) starts i minutes before the clock.
+	startOf := func(i int) time.Time { return start.Add(-time.Duration(i) * time.Minute) }
+	batch(`INSERT INTO argus_incident_incident (id, start_time, end_time, source_id, source_incident_id, description, level) VALUES `,
+		7, n, func(i int) []any {
+			var end any
+			switch i % 10 {
+			case 0, 1, 2, 3:
+				end = ts(argus.Infinity)
+			case 4, 5, 6, 7:
+				end = ts(startOf(i).Add(30 * time.Minute))
+			}
+			return []any{i + 1, ts(startOf(i)), end, e.source.ID, fmt.Sprint("seed-", i), fmt.Sprintf("Box %d down", i), 1 + i%5}
+		})
+	batch(`INSERT INTO argus_incident_incidenttagrelation (tag_id, incident_id, added_by_id, added_time) VALUES `,
+		4, 3*n, func(j int) []any {
+			i := j / 3
+			tag := []int{1 + i%objects, 1 + objects + i%locations, 1 + objects + locations + i%problems}[j%3]
+			return []any{tag, i + 1, e.source.UserID, ts(startOf(i))}
+		})
+	// STA events have ids 1..n; ACK events follow.
+	batch(`INSERT INTO argus_incident_event (id, incident_id, actor_id, timestamp, received, type, description) VALUES `,
+		7, n, func(i int) []any {
+			return []any{i + 1, i + 1, e.source.UserID, ts(startOf(i)), ts(startOf(i)), "STA", ""}
+		})
+	acked := n / 50
+	batch(`INSERT INTO argus_incident_event (id, incident_id, actor_id, timestamp, received, type, description) VALUES `,
+		7, acked, func(k int) []any {
+			i := k * 50
+			return []any{n + k + 1, i + 1, e.user.ID, ts(startOf(i).Add(time.Minute)), ts(startOf(i).Add(time.Minute)), "ACK", "on it"}
+		})
+	batch(`INSERT INTO argus_incident_acknowledgement (event_id, expiration) VALUES `, 2, acked, func(k int) []any {
+		if k%2 == 1 {
+			return []any{n + k + 1, ts(startOf(k * 50).Add(time.Hour))} // expired unless it started within the hour
+		}
+		return []any{n + k + 1, nil}
+	})
+	if pg {
+		// Explicit ids leave the identity sequences behind.
+		for _, table := range []string{"argus_incident_tag", "argus_incident_incident", "argus_incident_event"} {
+			if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), (SELECT max(id) FROM `+table+`))`); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	// PostgreSQL's autovacuum analyzes a table soon after a bulk load;
+	// do it now so that every run plans with the same statistics. SQLite
+	// has none unless the application runs ANALYZE, which Argus does not.
+	if pg {
+		if _, err := e.st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
