@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -161,4 +162,31 @@ func (d dialect) forUpdate() string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// inIDs is "IN the list of ids in parameter p", with ids(…) as the
+// parameter: an array on PostgreSQL, a JSON array on SQLite. The
+// statement's text is the same for any number of ids.
+func (d dialect) inIDs(p string) string {
+	if d == postgresDialect {
+		return "= ANY(" + p + ")"
+	}
+	return "IN (SELECT value FROM json_each(" + p + "))"
+}
+
+// ids is the parameter for inIDs.
+func (d dialect) ids(ids []int64) any {
+	if d == postgresDialect {
+		return ids
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteByte(']')
+	return b.String()
 }

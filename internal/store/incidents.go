@@ -199,8 +199,14 @@ const ackedSQL = `EXISTS (SELECT 1 FROM argus_incident_event e
 	JOIN argus_incident_acknowledgement a ON a.event_id = e.id
 	WHERE e.incident_id = i.id AND e.type = 'ACK' AND (a.expiration IS NULL OR a.expiration > %s))`
 
+// incidentSelect reads incidents with their source and acked flag. The
+// flag is a probe per row (LIMIT 1) rather than EXISTS: PostgreSQL plans
+// an EXISTS in the select list as a hashed subplan over every ack in the
+// database, on every page.
 const incidentSelect = `SELECT i.id, i.start_time, i.end_time, i.source_incident_id, i.details_url,
-	i.description, i.ticket_url, i.level, s.id, s.name, s.type_id, s.user_id, s.base_url, ` + ackedSQL + `
+	i.description, i.ticket_url, i.level, s.id, s.name, s.type_id, s.user_id, s.base_url,
+	COALESCE((SELECT 1 FROM argus_incident_event e JOIN argus_incident_acknowledgement a ON a.event_id = e.id
+		WHERE e.incident_id = i.id AND e.type = 'ACK' AND (a.expiration IS NULL OR a.expiration > %s) LIMIT 1), 0) = 1
 	FROM argus_incident_incident i JOIN argus_incident_sourcesystem s ON s.id = i.source_id`
 
 func scanIncident(rows interface{ Scan(...any) error }, inc *argus.Incident) error {
@@ -354,43 +360,34 @@ func (s *Store) incident(ctx context.Context, q queryer, id int64, now time.Time
 	return list[0], nil
 }
 
-// tagChunk bounds the ids per tag query, below SQLite's parameter limit.
-const tagChunk = 1000
-
-// loadTags fills in the tags of the incidents: one query per thousand
-// incidents.
+// loadTags fills in the tags of the incidents in one query, whose text does
+// not depend on their number (so PostgreSQL reuses its plan).
 func (s *Store) loadTags(ctx context.Context, q queryer, list []argus.Incident) error {
+	if len(list) == 0 {
+		return nil
+	}
 	index := make(map[int64]int, len(list))
+	ids := make([]int64, len(list))
 	for i := range list {
 		list[i].Tags = []argus.TagRelation{}
 		index[list[i].ID] = i
+		ids[i] = list[i].ID
 	}
-	for start := 0; start < len(list); start += tagChunk {
-		end := min(start+tagChunk, len(list))
-		qq := &query{}
-		ids := make([]int64, 0, end-start)
-		for _, inc := range list[start:end] {
-			ids = append(ids, inc.ID)
-		}
-		_, err := collect(ctx, q, "load tags", func(rows *sql.Rows, _ *struct{}) error {
-			var (
-				incID int64
-				r     argus.TagRelation
-			)
-			if err := rows.Scan(&incID, &r.Tag.Key, &r.Tag.Value, &r.AddedBy, scanTime(&r.AddedTime)); err != nil {
-				return err
-			}
-			inc := &list[index[incID]]
-			inc.Tags = append(inc.Tags, r)
-			return nil
-		}, `SELECT r.incident_id, t.key, t.value, r.added_by_id, r.added_time
-			FROM argus_incident_incidenttagrelation r JOIN argus_incident_tag t ON t.id = r.tag_id
-			WHERE r.incident_id IN (`+listArgs(qq, ids)+`) ORDER BY r.id`, qq.args...)
-		if err != nil {
+	_, err := collect(ctx, q, "load tags", func(rows *sql.Rows, _ *struct{}) error {
+		var (
+			incID int64
+			r     argus.TagRelation
+		)
+		if err := rows.Scan(&incID, &r.Tag.Key, &r.Tag.Value, &r.AddedBy, scanTime(&r.AddedTime)); err != nil {
 			return err
 		}
-	}
-	return nil
+		inc := &list[index[incID]]
+		inc.Tags = append(inc.Tags, r)
+		return nil
+	}, `SELECT r.incident_id, t.key, t.value, r.added_by_id, r.added_time
+		FROM argus_incident_incidenttagrelation r JOIN argus_incident_tag t ON t.id = r.tag_id
+		WHERE r.incident_id `+s.dialect.inIDs("$1")+` ORDER BY r.incident_id, r.id`, s.dialect.ids(ids))
+	return err
 }
 
 // IncidentChange is a PATCH of an incident: nil fields stay as they are;
