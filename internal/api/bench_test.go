@@ -8,16 +8,12 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -99,39 +95,14 @@ func newBenchEnv(owner, b *testing.B, backend string) *benchEnv {
 	return e
 }
 
-// benchPostgresDSN is testdb.PostgresDSN for benchmarks: a schema of its
-// own in ARGUS_TEST_DATABASE_URL, dropped when owner ends; b is skipped
-// without the variable.
+// benchPostgresDSN is a PostgreSQL schema that lives as long as owner, so
+// that its seed serves every run of b; b is skipped without the variable.
 func benchPostgresDSN(owner, b *testing.B) string {
 	b.Helper()
-	base := os.Getenv(testdb.EnvVar)
-	if base == "" {
+	if os.Getenv(testdb.EnvVar) == "" {
 		b.Skip(testdb.EnvVar + " is not set; PostgreSQL benchmarks skipped")
 	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	owner.Cleanup(func() { _ = admin.Close() })
-	suffix := make([]byte, 6)
-	_, _ = rand.Read(suffix)
-	schema := "argus_bench_" + hex.EncodeToString(suffix)
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		b.Fatal(err)
-	}
-	owner.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			owner.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return testdb.PostgresDSN(owner)
 }
 
 // do sends one request and drains the answer, returning its status.

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +18,8 @@ import (
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/store"
+	"github.com/argus-go/argus/internal/store/storetest"
+	"github.com/argus-go/argus/internal/testdb"
 )
 
 // Any cursor that decodes re-encodes to one that decodes to the same
@@ -195,17 +196,7 @@ func (l *lockedBuffer) take() string {
 func fuzzServer(f *testing.F) (srv *httptest.Server, userKey, sourceKey string, log *lockedBuffer) {
 	f.Helper()
 	ctx := context.Background()
-	// storetest.Open and testdb.SQLiteDSN take a *testing.T; a fuzz target
-	// sets up on its *testing.F, so it opens the same kind of database
-	// (a file under a temporary directory) itself.
-	st, err := store.Open(ctx, "sqlite://"+filepath.Join(f.TempDir(), "argus.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		f.Fatal(err)
-	}
+	st := storetest.Open(f, testdb.SQLiteDSN(f))
 	now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	u, err := st.CreateUser(ctx, store.NewUser{Username: "kari", Email: "kari@example.org"}, now)
 	if err != nil {

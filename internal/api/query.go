@@ -148,6 +148,7 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 // pageSize reads page_size: default 100, and so for anything that is not
 // a positive number; at most maxPageSize.
 func pageSize(v string) int {
+	v = strings.TrimSpace(v) // as Python's int() reads it
 	n, err := strconv.Atoi(v)
 	switch {
 	case errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-"):

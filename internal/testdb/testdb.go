@@ -40,14 +40,14 @@ func Run(t *testing.T, fn func(t *testing.T, b Backend)) {
 }
 
 // SQLiteDSN returns a new SQLite database file in t.TempDir().
-func SQLiteDSN(t *testing.T) string {
+func SQLiteDSN(t testing.TB) string {
 	return "sqlite://" + filepath.Join(t.TempDir(), "argus.db")
 }
 
 // PostgresDSN returns the test PostgreSQL database with a fresh schema of
 // its own as the search path; the schema is dropped when the test ends. It
 // skips the test when ARGUS_TEST_DATABASE_URL is unset.
-func PostgresDSN(t *testing.T) string {
+func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvVar)
 	if base == "" {

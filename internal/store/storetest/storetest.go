@@ -21,7 +21,7 @@ func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 
 // Open opens and migrates the database at dsn, closing it when the test
 // ends.
-func Open(t *testing.T, dsn string) *store.Store {
+func Open(t testing.TB, dsn string) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn)
