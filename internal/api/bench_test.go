@@ -294,14 +294,19 @@ func seedBenchIncidents(b *testing.B, e *benchEnv, n int) {
 		}
 	}
 	// Tags: ids 1.. in the order object, location, problem.
-	batch(`INSERT INTO argus_incident_tag (id, key, value) VALUES `, 3, objects+locations+problems, func(i int) []any {
+	// tagOf is the key and value of the tag at index i (id i+1).
+	tagOf := func(i int) (string, string) {
 		switch {
 		case i < objects:
-			return []any{i + 1, "object", fmt.Sprintf("box%d", i)}
+			return "object", fmt.Sprintf("box%d", i)
 		case i < objects+locations:
-			return []any{i + 1, "location", fmt.Sprintf("site%d", i-objects)}
+			return "location", fmt.Sprintf("site%d", i-objects)
 		}
-		return []any{i + 1, "problem", fmt.Sprintf("p%d", i-objects-locations)}
+		return "problem", fmt.Sprintf("p%d", i-objects-locations)
+	}
+	batch(`INSERT INTO argus_incident_tag (id, key, value) VALUES `, 3, objects+locations+problems, func(i int) []any {
+		k, v := tagOf(i)
+		return []any{i + 1, k, v}
 	})
 	// Incident i (id i+1) starts i minutes before the clock.
 	startOf := func(i int) time.Time { return start.Add(-time.Duration(i) * time.Minute) }
@@ -316,11 +321,12 @@ func seedBenchIncidents(b *testing.B, e *benchEnv, n int) {
 			}
 			return []any{i + 1, ts(startOf(i)), end, e.source.ID, fmt.Sprint("seed-", i), fmt.Sprintf("Box %d down", i), 1 + i%5}
 		})
-	batch(`INSERT INTO argus_incident_incidenttagrelation (tag_id, incident_id, added_by_id, added_time) VALUES `,
-		4, 3*n, func(j int) []any {
+	batch(`INSERT INTO argus_incident_incidenttagrelation (tag_id, incident_id, tag_key, tag_value, added_by_id, added_time) VALUES `,
+		6, 3*n, func(j int) []any {
 			i := j / 3
 			tag := []int{1 + i%objects, 1 + objects + i%locations, 1 + objects + locations + i%problems}[j%3]
-			return []any{tag, i + 1, e.source.UserID, ts(startOf(i))}
+			k, v := tagOf(tag - 1)
+			return []any{tag, i + 1, k, v, e.source.UserID, ts(startOf(i))}
 		})
 	// STA events have ids 1..n; ACK events follow.
 	batch(`INSERT INTO argus_incident_event (id, incident_id, actor_id, timestamp, received, type, description) VALUES `,

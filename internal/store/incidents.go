@@ -119,12 +119,12 @@ func (s *Store) addTags(ctx context.Context, tx *sql.Tx, incidentID int64, tags 
 		if i > 0 {
 			rel.WriteString(", ")
 		}
-		fmt.Fprintf(&rel, "($%d, $%d, $%d, $%d)", 4*i+1, 4*i+2, 4*i+3, 4*i+4)
-		args = append(args, ids[t], incidentID, addedBy, s.dialect.t(now))
+		fmt.Fprintf(&rel, "($%d, $%d, $%d, $%d, $%d, $%d)", 6*i+1, 6*i+2, 6*i+3, 6*i+4, 6*i+5, 6*i+6)
+		args = append(args, ids[t], incidentID, t.Key, t.Value, addedBy, s.dialect.t(now))
 		rels = append(rels, argus.TagRelation{Tag: t, AddedBy: addedBy, AddedTime: now})
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO argus_incident_incidenttagrelation
-		(tag_id, incident_id, added_by_id, added_time) VALUES `+rel.String(), args...); err != nil {
+		(tag_id, incident_id, tag_key, tag_value, added_by_id, added_time) VALUES `+rel.String(), args...); err != nil {
 		return nil, fmt.Errorf("store: tag incident %d: %w", incidentID, err)
 	}
 	return rels, nil
@@ -384,8 +384,8 @@ func (s *Store) loadTags(ctx context.Context, q queryer, list []argus.Incident) 
 		inc := &list[index[incID]]
 		inc.Tags = append(inc.Tags, r)
 		return nil
-	}, `SELECT r.incident_id, t.key, t.value, r.added_by_id, r.added_time
-		FROM argus_incident_incidenttagrelation r JOIN argus_incident_tag t ON t.id = r.tag_id
+	}, `SELECT r.incident_id, r.tag_key, r.tag_value, r.added_by_id, r.added_time
+		FROM argus_incident_incidenttagrelation r
 		WHERE r.incident_id `+s.dialect.inIDs("$1")+` ORDER BY r.incident_id, r.id`, s.dialect.ids(ids))
 	return err
 }
@@ -442,8 +442,8 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, id int64, tags []ar
 	}
 	existing, err := collect(ctx, tx, "list tags", func(rows *sql.Rows, r *rel) error {
 		return rows.Scan(&r.id, &r.tag.Key, &r.tag.Value, &r.addedBy)
-	}, `SELECT r.id, t.key, t.value, r.added_by_id FROM argus_incident_incidenttagrelation r
-		JOIN argus_incident_tag t ON t.id = r.tag_id WHERE r.incident_id = $1 ORDER BY r.id`, id)
+	}, `SELECT id, tag_key, tag_value, added_by_id FROM argus_incident_incidenttagrelation
+		WHERE incident_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return err
 	}

@@ -89,6 +89,10 @@ CREATE TABLE argus_incident_incidenttagrelation (
     tag_id      integer NOT NULL REFERENCES argus_incident_tag (id) ON DELETE CASCADE,
     incident_id integer NOT NULL REFERENCES argus_incident_incident (id) ON DELETE CASCADE,
     added_by_id integer NOT NULL REFERENCES argus_auth_user (id),
+    -- The tag's key and value, copied from its (immutable) tag row so that
+    -- an incident's tags are read from this table alone.
+    tag_key     text NOT NULL,
+    tag_value   text NOT NULL,
     added_time  text NOT NULL,
     CONSTRAINT incidenttagrelation_unique_tags_per_incident UNIQUE (tag_id, incident_id)
 );
