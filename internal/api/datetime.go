@@ -112,7 +112,7 @@ func scanDateTime(s string) (dateTime, bool) {
 	}
 	for p.i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[p.i:])
-		if !dtIsSpace(r) {
+		if !argus.IsSpace(r) {
 			break
 		}
 		p.i += size
@@ -253,15 +253,4 @@ func (p *dtScanner) digits(min, max int) (int, bool) {
 		n++
 	}
 	return v, n >= min
-}
-
-// dtIsSpace is what \s matches in Python's re for str patterns (and
-// str.isspace): Go's unicode.IsSpace plus U+001C–U+001F.
-func dtIsSpace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', 0x1c, 0x1d, 0x1e, 0x1f, ' ', 0x85, 0xa0,
-		0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000:
-		return true
-	}
-	return 0x2000 <= r && r <= 0x200a
 }

@@ -85,12 +85,12 @@ func validTagKey(key string) bool {
 }
 
 // pyStrip is Python's str.strip() without arguments.
-func pyStrip(s string) string { return strings.TrimFunc(s, isPySpace) }
+func pyStrip(s string) string { return strings.TrimFunc(s, IsSpace) }
 
-// isPySpace is Python's str.isspace for one character, which is also what
+// IsSpace is Python's str.isspace for one character, which is also what
 // \s matches in a str pattern of Python's re: Go's unicode.IsSpace plus the
-// information separators U+001C–U+001F.
-func isPySpace(r rune) bool {
+// information separators U+001C–U+001F. DRF trims with it.
+func IsSpace(r rune) bool {
 	switch r {
 	case '\t', '\n', '\v', '\f', '\r', 0x1c, 0x1d, 0x1e, 0x1f, ' ', 0x85, 0xa0,
 		0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000:
