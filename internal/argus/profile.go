@@ -1,0 +1,226 @@
+package argus
+
+import (
+	"slices"
+	"time"
+)
+
+// Medium is a notification medium of a profile (api-v1.md §2.12, D13).
+type Medium string
+
+// The media.
+const (
+	MediumEmail Medium = "EM"
+	MediumSMS   Medium = "SM"
+)
+
+// Valid reports whether m is EM or SM.
+func (m Medium) Valid() bool { return m == MediumEmail || m == MediumSMS }
+
+// Display is the human name of the medium: "Email" or "SMS", and "" for
+// an invalid one.
+func (m Medium) Display() string {
+	switch m {
+	case MediumEmail:
+		return "Email"
+	case MediumSMS:
+		return "SMS"
+	}
+	return ""
+}
+
+// Profile is a notification profile (api-v1.md §2.12); its ID is its
+// timeslot's ID (D15).
+type Profile struct {
+	ID          int64 // = Timeslot.ID
+	UserID      int64
+	Timeslot    Timeslot
+	Filters     []Filter
+	Media       []Medium
+	PhoneNumber *PhoneNumber
+	Active      bool
+}
+
+// Matches reports whether the profile fires for the incident at time at
+// (D8, D9): it must be Active, its timeslot ActiveAt(at) and at least one
+// of its filters must match; a profile without filters matches nothing.
+// at must already be in the configured TIME_ZONE (callers pass t.In(loc)).
+func (p *Profile) Matches(inc *Incident, at time.Time) bool {
+	if !p.Active || len(p.Filters) == 0 || !p.Timeslot.ActiveAt(at) {
+		return false
+	}
+	for i := range p.Filters {
+		if p.Filters[i].Spec.Matches(inc) {
+			return true
+		}
+	}
+	return false
+}
+
+// ActiveAt reports whether t, read in t.Location(), falls in one of the
+// recurrences: its ISO weekday (Monday = 1 … Sunday = 7) is in Days and
+// Start <= time of day <= End, inclusive at both ends, at microsecond
+// precision (23:59:59.999999 is inside an all-day recurrence). The wall
+// clock is what counts: on a day when clocks go back, a window holding the
+// repeated hour is active during both passes; on a day when they go
+// forward, the skipped hour never happens. A timeslot without recurrences,
+// or one whose recurrences have no days, is never active.
+func (ts *Timeslot) ActiveAt(t time.Time) bool {
+	day, tod := clockOf(t)
+	for _, r := range ts.Recurrences {
+		if r.Start <= tod && tod <= r.End && slices.Contains(r.Days, day) {
+			return true
+		}
+	}
+	return false
+}
+
+// clockOf is t's ISO weekday and its time of day truncated to the
+// microsecond, both in t.Location().
+func clockOf(t time.Time) (int, TimeOfDay) {
+	day := int(t.Weekday())
+	if day == 0 {
+		day = 7
+	}
+	h, m, s := t.Clock()
+	tod := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute +
+		time.Duration(s)*time.Second + time.Duration(t.Nanosecond()/1000)*time.Microsecond
+	return day, TimeOfDay(tod)
+}
+
+// Matcher evaluates many profiles against one incident: notification
+// dispatch and the profile listings use it (D8). It precomputes, for each
+// profile that can ever fire, its recurrences as day masks and its filters'
+// tags grouped by key, so that a match allocates only its result; the
+// representation can later become an index by source and tag key without
+// changing callers. A Matcher is safe for concurrent use.
+type Matcher struct {
+	profiles []Profile
+	// live holds the profiles that can fire: active, with a recurrence
+	// that has a day, and with a filter that is not empty.
+	live []compiledProfile
+}
+
+type compiledProfile struct {
+	index   int // into Matcher.profiles
+	recs    []compiledRecurrence
+	filters []compiledFilter
+}
+
+type compiledRecurrence struct {
+	days       uint8 // bit d set for ISO weekday d
+	start, end TimeOfDay
+}
+
+type compiledFilter struct {
+	sources []int64 // empty: any source
+	groups  []tagGroup
+}
+
+// tagGroup is a filter's tag values for one key; one of them must be on
+// the incident.
+type tagGroup struct {
+	key    string
+	values []string
+}
+
+// NewMatcher prepares profiles for matching. The Matcher keeps profiles and
+// returns pointers into it, so the caller must not modify them afterwards.
+func NewMatcher(profiles []Profile) *Matcher {
+	m := &Matcher{profiles: profiles}
+	for i := range profiles {
+		p := &profiles[i]
+		if !p.Active {
+			continue
+		}
+		cp := compiledProfile{index: i}
+		for _, r := range p.Timeslot.Recurrences {
+			var days uint8
+			for _, d := range r.Days {
+				if 1 <= d && d <= 7 {
+					days |= 1 << d
+				}
+			}
+			if days != 0 && r.Start <= r.End {
+				cp.recs = append(cp.recs, compiledRecurrence{days: days, start: r.Start, end: r.End})
+			}
+		}
+		for _, f := range p.Filters {
+			if len(f.Spec.SourceIDs) == 0 && len(f.Spec.Tags) == 0 {
+				continue // matches nothing (D8)
+			}
+			cp.filters = append(cp.filters, compileFilter(f.Spec))
+		}
+		if len(cp.recs) > 0 && len(cp.filters) > 0 {
+			m.live = append(m.live, cp)
+		}
+	}
+	return m
+}
+
+func compileFilter(spec FilterSpec) compiledFilter {
+	cf := compiledFilter{sources: slices.Clone(spec.SourceIDs)}
+	for _, t := range spec.Tags {
+		j := slices.IndexFunc(cf.groups, func(g tagGroup) bool { return g.key == t.Key })
+		if j < 0 {
+			cf.groups = append(cf.groups, tagGroup{key: t.Key})
+			j = len(cf.groups) - 1
+		}
+		if !slices.Contains(cf.groups[j].values, t.Value) {
+			cf.groups[j].values = append(cf.groups[j].values, t.Value)
+		}
+	}
+	return cf
+}
+
+// Match returns the profiles that fire for inc at at (the rules of
+// Profile.Matches), in input order. at must already be in the configured
+// TIME_ZONE.
+func (m *Matcher) Match(inc *Incident, at time.Time) []*Profile {
+	day, tod := clockOf(at)
+	dayBit := uint8(1) << day
+	var out []*Profile
+	for i := range m.live {
+		cp := &m.live[i]
+		if !cp.activeAt(dayBit, tod) {
+			continue
+		}
+		for j := range cp.filters {
+			if cp.filters[j].matches(inc) {
+				out = append(out, &m.profiles[cp.index])
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (cp *compiledProfile) activeAt(dayBit uint8, tod TimeOfDay) bool {
+	for _, r := range cp.recs {
+		if r.days&dayBit != 0 && r.start <= tod && tod <= r.end {
+			return true
+		}
+	}
+	return false
+}
+
+func (cf *compiledFilter) matches(inc *Incident) bool {
+	if len(cf.sources) > 0 && !slices.Contains(cf.sources, inc.Source.ID) {
+		return false
+	}
+	for _, g := range cf.groups {
+		if !g.fits(inc.Tags) {
+			return false
+		}
+	}
+	return true
+}
+
+func (g *tagGroup) fits(have []TagRelation) bool {
+	for _, r := range have {
+		if r.Tag.Key == g.key && slices.Contains(g.values, r.Tag.Value) {
+			return true
+		}
+	}
+	return false
+}
