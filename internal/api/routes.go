@@ -50,6 +50,16 @@ func (s *Server) routes() *http.ServeMux {
 	s.handle("/api/v1/incidents/{incident}/events/{pk}/{$}", authenticated, methods{get: s.getEvent})
 	s.handle("/api/v1/incidents/{incident}/acks/{pk}/{$}", authenticated, methods{get: s.getAck})
 
+	// Notification profiles (api-v1.md §4.4): every object is the caller's.
+	s.handle("/api/v1/notificationprofiles/timeslots/{$}", authenticated, methods{get: s.listTimeslots, post: s.createTimeslot})
+	s.handle("/api/v1/notificationprofiles/timeslots/{pk}/{$}", authenticated, methods{
+		get: s.getTimeslot, put: s.updateTimeslot, patch: s.updateTimeslot, del: s.deleteTimeslot,
+	})
+	s.handle("/api/v1/notificationprofiles/filters/{$}", authenticated, methods{get: s.listFilters, post: s.createFilter})
+	s.handle("/api/v1/notificationprofiles/filters/{pk}/{$}", authenticated, methods{
+		get: s.getFilter, put: s.updateFilter, patch: s.updateFilter, del: s.deleteFilter,
+	})
+
 	s.mux.HandleFunc("/", s.notFound)
 	return s.mux
 }

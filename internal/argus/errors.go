@@ -18,6 +18,9 @@ var (
 	// ErrForbidden means the caller is known but may not do this. It becomes
 	// 403 {"detail": "You do not have permission to perform this action."}.
 	ErrForbidden = errors.New("permission denied")
+	// ErrConflict means the object collides with an existing one (a
+	// taken name). The HTTP layer words the 400 for the kind of object.
+	ErrConflict = errors.New("conflict")
 )
 
 // FieldErrors is a validation failure per input field: DRF's shape (a)

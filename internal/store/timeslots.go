@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,12 +13,30 @@ import (
 // Timeslots returns the user's timeslots ordered by name, each with its
 // recurrences, in one query.
 func (s *Store) Timeslots(ctx context.Context, userID int64) ([]argus.Timeslot, error) {
-	rows, err := s.db.QueryContext(ctx, `
+	return s.timeslots(ctx, s.db, userID, 0)
+}
+
+// Timeslot returns one of the user's timeslots; another user's is not
+// found.
+func (s *Store) Timeslot(ctx context.Context, userID, id int64) (argus.Timeslot, error) {
+	list, err := s.timeslots(ctx, s.db, userID, id)
+	if err != nil {
+		return argus.Timeslot{}, err
+	}
+	if len(list) == 0 {
+		return argus.Timeslot{}, fmt.Errorf("store: timeslot %d: %w", id, argus.ErrNotFound)
+	}
+	return list[0], nil
+}
+
+// timeslots reads the user's timeslots, or only the one with pk id.
+func (s *Store) timeslots(ctx context.Context, q queryer, userID, id int64) ([]argus.Timeslot, error) {
+	rows, err := q.QueryContext(ctx, `
 		SELECT t.id, t.name, r.days, r.start, r."end"
 		FROM argus_notificationprofile_timeslot t
 		LEFT JOIN argus_notificationprofile_timerecurrence r ON r.timeslot_id = t.id
-		WHERE t.user_id = $1
-		ORDER BY t.name, t.id, r.id`, userID)
+		WHERE t.user_id = $1 AND ($2 = 0 OR t.id = $2)
+		ORDER BY t.name, t.id, r.id`, userID, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: list timeslots: %w", err)
 	}
@@ -72,4 +91,93 @@ func parseRecurrence(days, start, end string) (argus.TimeRecurrence, error) {
 		return r, err
 	}
 	return r, nil
+}
+
+// createTimeslot inserts a timeslot with its recurrences and returns its
+// pk. A name the user already has is ErrConflict.
+func (s *Store) createTimeslot(ctx context.Context, tx *sql.Tx, ts argus.Timeslot) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx,
+		`INSERT INTO argus_notificationprofile_timeslot (user_id, name) VALUES ($1, $2) RETURNING id`,
+		ts.UserID, ts.Name).Scan(&id)
+	if isUniqueViolation(err) {
+		return 0, fmt.Errorf("store: timeslot %q: %w", ts.Name, argus.ErrConflict)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: create timeslot: %w", err)
+	}
+	return id, s.insertRecurrences(ctx, tx, id, ts.Recurrences)
+}
+
+func (s *Store) insertRecurrences(ctx context.Context, tx *sql.Tx, timeslotID int64, recs []argus.TimeRecurrence) error {
+	for _, r := range recs {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO argus_notificationprofile_timerecurrence (timeslot_id, days, start, "end")
+			VALUES ($1, $2, $3, $4)`, timeslotID, joinDays(r.Days), r.Start.String(), r.End.String())
+		if err != nil {
+			return fmt.Errorf("store: create time recurrence: %w", err)
+		}
+	}
+	return nil
+}
+
+// CreateTimeslot stores a timeslot of ts.UserID with its recurrences. A
+// name the user already has is ErrConflict.
+func (s *Store) CreateTimeslot(ctx context.Context, ts argus.Timeslot) (argus.Timeslot, error) {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ts.ID, err = s.createTimeslot(ctx, tx, ts)
+		return err
+	})
+	if err != nil {
+		return argus.Timeslot{}, err
+	}
+	return s.Timeslot(ctx, ts.UserID, ts.ID)
+}
+
+// UpdateTimeslot renames one of the user's timeslots and, when recs is
+// not nil, replaces all its recurrences.
+func (s *Store) UpdateTimeslot(ctx context.Context, userID, id int64, name string, recs []argus.TimeRecurrence) (argus.Timeslot, error) {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE argus_notificationprofile_timeslot SET name = $3 WHERE id = $1 AND user_id = $2`,
+			id, userID, name)
+		if isUniqueViolation(err) {
+			return fmt.Errorf("store: timeslot %q: %w", name, argus.ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("store: update timeslot %d: %w", id, err)
+		}
+		if err := mustAffect(res, fmt.Sprintf("timeslot %d", id)); err != nil {
+			return err
+		}
+		if recs == nil {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM argus_notificationprofile_timerecurrence WHERE timeslot_id = $1`, id); err != nil {
+			return fmt.Errorf("store: replace recurrences of timeslot %d: %w", id, err)
+		}
+		return s.insertRecurrences(ctx, tx, id, recs)
+	})
+	if err != nil {
+		return argus.Timeslot{}, err
+	}
+	return s.Timeslot(ctx, userID, id)
+}
+
+// DeleteTimeslot deletes one of the user's timeslots and the profile on
+// it (D17).
+func (s *Store) DeleteTimeslot(ctx context.Context, userID, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM argus_notificationprofile_timeslot WHERE id = $1 AND user_id = $2`, id, userID)
+	if err != nil {
+		return fmt.Errorf("store: delete timeslot %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("timeslot %d", id))
+}
+
+func joinDays(days []int) string {
+	parts := make([]string, len(days))
+	for i, d := range days {
+		parts[i] = strconv.Itoa(d)
+	}
+	return strings.Join(parts, ",")
 }

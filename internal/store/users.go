@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
@@ -83,7 +81,7 @@ func (s *Store) createUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time
 	if err != nil {
 		return argus.User{}, fmt.Errorf("store: create user %q: %w", nu.Username, err)
 	}
-	if err := s.createTimeslot(ctx, tx, argus.DefaultTimeslot(u.ID)); err != nil {
+	if _, err := s.createTimeslot(ctx, tx, argus.DefaultTimeslot(u.ID)); err != nil {
 		return argus.User{}, err
 	}
 	return u, nil
@@ -96,34 +94,6 @@ func (s *Store) usernameTaken(ctx context.Context, q queryer, username string) (
 		return false, fmt.Errorf("store: look up username: %w", err)
 	}
 	return n > 0, nil
-}
-
-// createTimeslot inserts a timeslot with its recurrences.
-func (s *Store) createTimeslot(ctx context.Context, tx *sql.Tx, ts argus.Timeslot) error {
-	var id int64
-	err := tx.QueryRowContext(ctx,
-		`INSERT INTO argus_notificationprofile_timeslot (user_id, name) VALUES ($1, $2) RETURNING id`,
-		ts.UserID, ts.Name).Scan(&id)
-	if err != nil {
-		return fmt.Errorf("store: create timeslot: %w", err)
-	}
-	for _, r := range ts.Recurrences {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO argus_notificationprofile_timerecurrence (timeslot_id, days, start, "end")
-			VALUES ($1, $2, $3, $4)`, id, joinDays(r.Days), r.Start.String(), r.End.String())
-		if err != nil {
-			return fmt.Errorf("store: create time recurrence: %w", err)
-		}
-	}
-	return nil
-}
-
-func joinDays(days []int) string {
-	parts := make([]string, len(days))
-	for i, d := range days {
-		parts[i] = strconv.Itoa(d)
-	}
-	return strings.Join(parts, ",")
 }
 
 // User returns the user with the given pk.

@@ -1,0 +1,135 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+// filterJSON is a filter (api-v1.md §2.11): filter_string is the JSON
+// document as a string, in canonical form.
+type filterJSON struct {
+	PK           int64  `json:"pk"`
+	Name         string `json:"name"`
+	FilterString string `json:"filter_string"`
+}
+
+func renderFilter(f *argus.Filter) filterJSON {
+	return filterJSON{PK: f.ID, Name: f.Name, FilterString: f.Spec.String()}
+}
+
+// filterString reads "filter_string": a string holding the filter's JSON,
+// validated (api-v1.md §5.4, with value types checked too).
+func (b body) filterString(errs argus.FieldErrors, required bool) (argus.FilterSpec, bool) {
+	v, present := b.str(errs, "filter_string", strOpts{required: required})
+	if !present || errs.Has("filter_string") {
+		return argus.FilterSpec{}, present
+	}
+	spec, msgs := argus.ParseFilterSpec([]byte(v))
+	for _, m := range msgs {
+		errs.Add("filter_string", m)
+	}
+	return spec, true
+}
+
+func (s *Server) listFilters(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.store.Filters(r.Context(), userFrom(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	out := make([]filterJSON, len(list))
+	for i := range list {
+		out[i] = renderFilter(&list[i])
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) createFilter(w http.ResponseWriter, r *http.Request) error {
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	u := userFrom(r.Context())
+	errs := argus.FieldErrors{}
+	name, _ := b.name(errs, true)
+	spec, _ := b.filterString(errs, true)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	f, err := s.store.CreateFilter(r.Context(), argus.Filter{UserID: u.ID, Name: name, Spec: spec})
+	if errors.Is(err, argus.ErrConflict) {
+		return conflictName("Filter", name, u.Username)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, renderFilter(&f))
+	return nil
+}
+
+func (s *Server) getFilter(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	f, err := s.store.Filter(r.Context(), userFrom(r.Context()).ID, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderFilter(&f))
+	return nil
+}
+
+// updateFilter serves PUT (both fields required) and PATCH.
+func (s *Server) updateFilter(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u := userFrom(ctx)
+	f, err := s.store.Filter(ctx, u.ID, id)
+	if err != nil {
+		return err
+	}
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	full := r.Method == http.MethodPut
+	errs := argus.FieldErrors{}
+	if name, ok := b.name(errs, full); ok {
+		f.Name = name
+	}
+	if spec, ok := b.filterString(errs, full); ok {
+		f.Spec = spec
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	f, err = s.store.UpdateFilter(ctx, f)
+	if errors.Is(err, argus.ErrConflict) {
+		return conflictName("Filter", f.Name, u.Username)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderFilter(&f))
+	return nil
+}
+
+// deleteFilter also removes the filter from the profiles that used it
+// (D17).
+func (s *Server) deleteFilter(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteFilter(r.Context(), userFrom(r.Context()).ID, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

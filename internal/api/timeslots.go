@@ -1,0 +1,285 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+// maxNameLength is the length of timeslot and filter names (varchar(40)).
+const maxNameLength = 40
+
+// Messages of the timeslot serializers (api-v1.md §4.4).
+const (
+	msgTimeFormat  = "Time has wrong format. Use one of these formats instead: hh:mm[:ss[.uuuuuu]]."
+	msgStartBefore = "'start' must be before 'end'."
+)
+
+// timeslotJSON is a timeslot (api-v1.md §4.4).
+type timeslotJSON struct {
+	PK              int64            `json:"pk"`
+	Name            string           `json:"name"`
+	TimeRecurrences []recurrenceJSON `json:"time_recurrences"`
+}
+
+// recurrenceJSON carries "all_day": true only when the window is the whole
+// day.
+type recurrenceJSON struct {
+	Days   []int  `json:"days"`
+	Start  string `json:"start"`
+	End    string `json:"end"`
+	AllDay *bool  `json:"all_day,omitempty"`
+}
+
+func renderTimeslot(ts *argus.Timeslot) timeslotJSON {
+	out := timeslotJSON{PK: ts.ID, Name: ts.Name, TimeRecurrences: make([]recurrenceJSON, len(ts.Recurrences))}
+	for i, r := range ts.Recurrences {
+		rj := recurrenceJSON{Days: r.Days, Start: r.Start.String(), End: r.End.String()}
+		if r.Start == 0 && r.End == argus.EndOfDay {
+			rj.AllDay = new(true)
+		}
+		out.TimeRecurrences[i] = rj
+	}
+	return out
+}
+
+// name reads a timeslot's or filter's name: at most 40 characters.
+func (b body) name(errs argus.FieldErrors, required bool) (string, bool) {
+	v, present := b.str(errs, "name", strOpts{required: required})
+	if present && !errs.Has("name") && utf8.RuneCountInString(v) > maxNameLength {
+		errs.Add("name", fmt.Sprintf("Ensure this field has no more than %d characters.", maxNameLength))
+	}
+	return v, present
+}
+
+// recurrences reads "time_recurrences", with errors as a list parallel to
+// the input. nil means the key was absent.
+func (b body) recurrences(errs argus.FieldErrors, required bool) []argus.TimeRecurrence {
+	data, ok := b["time_recurrences"]
+	if !ok {
+		if required {
+			errs.Add("time_recurrences", msgFieldRequired)
+		}
+		return nil
+	}
+	x, err := raw(data)
+	if err != nil || x == nil {
+		errs.Add("time_recurrences", msgNotNull)
+		return nil
+	}
+	items, ok := x.([]any)
+	if !ok {
+		errs.Nested("time_recurrences", map[string][]string{"non_field_errors": {
+			fmt.Sprintf("Expected a list of items but got type %q.", pyTypeName(x))}})
+		return nil
+	}
+	recs := make([]argus.TimeRecurrence, 0, len(items))
+	itemErrs := make([]argus.FieldErrors, len(items))
+	failed := false
+	for i, item := range items {
+		e := argus.FieldErrors{}
+		itemErrs[i] = e
+		obj, ok := item.(map[string]any)
+		if !ok {
+			e.Add("non_field_errors", "Invalid data. Expected a dictionary, but got "+pyTypeName(item)+".")
+			failed = true
+			continue
+		}
+		r := parseRecurrence(obj, e)
+		if len(e) > 0 {
+			failed = true
+			continue
+		}
+		recs = append(recs, r)
+	}
+	if failed {
+		errs.Nested("time_recurrences", itemErrs)
+	}
+	return recs
+}
+
+// parseRecurrence reads {"days", "start", "end", "all_day"?}: days 1–7 as
+// numbers or numeric text, times "HH:MM[:SS[.ffffff]]"; all_day true
+// makes the window the whole day whatever start and end say.
+func parseRecurrence(obj map[string]any, e argus.FieldErrors) argus.TimeRecurrence {
+	var r argus.TimeRecurrence
+	switch days := obj["days"].(type) {
+	case nil:
+		if _, present := obj["days"]; present {
+			e.Add("days", msgNotNull)
+		} else {
+			e.Add("days", msgFieldRequired)
+		}
+	case []any:
+		r.Days = []int{}
+		for _, d := range days {
+			n, err := strconv.Atoi(choiceString(d))
+			if err != nil || n < 1 || n > 7 || strconv.Itoa(n) != choiceString(d) {
+				e.Add("days", invalidChoice(d))
+				continue
+			}
+			if !slices.Contains(r.Days, n) {
+				r.Days = append(r.Days, n)
+			}
+		}
+		slices.Sort(r.Days)
+	default:
+		e.Add("days", fmt.Sprintf("Expected a list of items but got type %q.", pyTypeName(days)))
+	}
+	allDay := false
+	if v, present := obj["all_day"]; present {
+		switch a := v.(type) {
+		case bool:
+			allDay = a
+		case string:
+			allDay = a == "true" || a == "True" || a == "1"
+		default:
+			if choiceString(v) == "1" {
+				allDay = true
+			} else if choiceString(v) != "0" {
+				e.Add("all_day", "Must be a valid boolean.")
+			}
+		}
+	}
+	if allDay {
+		r.Start, r.End = 0, argus.EndOfDay
+		return r
+	}
+	for _, f := range []struct {
+		key string
+		dst *argus.TimeOfDay
+	}{{"start", &r.Start}, {"end", &r.End}} {
+		v, present := obj[f.key]
+		s, isString := v.(string)
+		switch {
+		case !present:
+			e.Add(f.key, msgFieldRequired)
+		case v == nil:
+			e.Add(f.key, msgNotNull)
+		case !isString:
+			e.Add(f.key, msgTimeFormat)
+		default:
+			t, err := argus.ParseTimeOfDay(s)
+			if err != nil {
+				e.Add(f.key, msgTimeFormat)
+				continue
+			}
+			*f.dst = t
+		}
+	}
+	if len(e) == 0 && r.Start >= r.End {
+		e.Add("non_field_errors", msgStartBefore)
+	}
+	return r
+}
+
+// conflictName words a taken name as the original does.
+func conflictName(kind, name, username string) error {
+	return argus.Invalid(fmt.Sprintf("%s with the name '%s' already exists for the user %s.", kind, name, username))
+}
+
+func (s *Server) listTimeslots(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.store.Timeslots(r.Context(), userFrom(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	out := make([]timeslotJSON, len(list))
+	for i := range list {
+		out[i] = renderTimeslot(&list[i])
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) createTimeslot(w http.ResponseWriter, r *http.Request) error {
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	u := userFrom(r.Context())
+	errs := argus.FieldErrors{}
+	name, _ := b.name(errs, true)
+	recs := b.recurrences(errs, true)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	ts, err := s.store.CreateTimeslot(r.Context(), argus.Timeslot{UserID: u.ID, Name: name, Recurrences: recs})
+	if errors.Is(err, argus.ErrConflict) {
+		return conflictName("Timeslot", name, u.Username)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, renderTimeslot(&ts))
+	return nil
+}
+
+func (s *Server) getTimeslot(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	ts, err := s.store.Timeslot(r.Context(), userFrom(r.Context()).ID, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderTimeslot(&ts))
+	return nil
+}
+
+// updateTimeslot serves PUT (name and all recurrences replaced) and PATCH
+// (either may be left out; the original answered 500 without
+// time_recurrences).
+func (s *Server) updateTimeslot(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u := userFrom(ctx)
+	ts, err := s.store.Timeslot(ctx, u.ID, id)
+	if err != nil {
+		return err
+	}
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	full := r.Method == http.MethodPut
+	errs := argus.FieldErrors{}
+	name, present := b.name(errs, full)
+	recs := b.recurrences(errs, full)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if !present {
+		name = ts.Name
+	}
+	ts, err = s.store.UpdateTimeslot(ctx, u.ID, id, name, recs)
+	if errors.Is(err, argus.ErrConflict) {
+		return conflictName("Timeslot", name, u.Username)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderTimeslot(&ts))
+	return nil
+}
+
+// deleteTimeslot also deletes the profile on the timeslot (D17).
+func (s *Server) deleteTimeslot(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteTimeslot(r.Context(), userFrom(r.Context()).ID, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
