@@ -55,6 +55,21 @@ func (s *Server) routes() *http.ServeMux {
 	s.handle("/api/v1/notificationprofiles/timeslots/{pk}/{$}", authenticated, methods{
 		get: s.getTimeslot, put: s.updateTimeslot, patch: s.updateTimeslot, del: s.deleteTimeslot,
 	})
+	s.handle("/api/v1/notificationprofiles/{$}", authenticated, methods{get: s.listProfiles, post: s.createProfile})
+	s.handle("/api/v1/notificationprofiles/{pk}/{$}", authenticated, methods{
+		get: s.getProfile, put: s.updateProfile, patch: s.updateProfile, del: s.deleteProfile,
+	})
+	// As for incidents: one pattern for a profile's sub-resources, which
+	// timeslots/{pk}/ and filters/{pk}/ are more specific than.
+	profileIncidents := s.endpoint(authenticated, methods{get: s.profileIncidents})
+	s.mux.HandleFunc("/api/v1/notificationprofiles/{pk}/{sub}/{$}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("sub") == "incidents" {
+			profileIncidents(w, r)
+			return
+		}
+		s.notFound(w, r)
+	})
+	s.handle("/api/v1/notificationprofiles/filterpreview/{$}", authenticated, methods{post: s.filterPreview})
 	s.handle("/api/v1/notificationprofiles/filters/{$}", authenticated, methods{get: s.listFilters, post: s.createFilter})
 	s.handle("/api/v1/notificationprofiles/filters/{pk}/{$}", authenticated, methods{
 		get: s.getFilter, put: s.updateFilter, patch: s.updateFilter, del: s.deleteFilter,

@@ -1,0 +1,288 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/store"
+)
+
+// profileJSON is a notification profile with its timeslot, filters and
+// phone number expanded (api-v1.md §4.4); pk is the timeslot's (D15).
+type profileJSON struct {
+	PK          int64            `json:"pk"`
+	Timeslot    timeslotJSON     `json:"timeslot"`
+	Filters     []filterJSON     `json:"filters"`
+	Media       []argus.Medium   `json:"media"`
+	PhoneNumber *phoneNumberJSON `json:"phone_number"`
+	Active      bool             `json:"active"`
+}
+
+func renderProfile(p *argus.Profile) profileJSON {
+	out := profileJSON{PK: p.ID, Timeslot: renderTimeslot(&p.Timeslot), Filters: make([]filterJSON, len(p.Filters)),
+		Media: p.Media, Active: p.Active}
+	for i := range p.Filters {
+		out.Filters[i] = renderFilter(&p.Filters[i])
+	}
+	if p.PhoneNumber != nil {
+		ph := renderPhoneNumber(*p.PhoneNumber)
+		out.PhoneNumber = &ph
+	}
+	return out
+}
+
+// pkValue reads a primary key as DRF's PrimaryKeyRelatedField: an integer
+// or numeric text.
+func pkValue(x any) (int64, string) {
+	switch x.(type) {
+	case string, json.Number:
+		id, err := strconv.ParseInt(choiceString(x), 10, 64)
+		if err == nil {
+			return id, ""
+		}
+		if _, isString := x.(string); isString {
+			return 0, invalidPKString(choiceString(x))
+		}
+	}
+	return 0, fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(x))
+}
+
+func invalidPKString(s string) string {
+	return fmt.Sprintf("Invalid pk \"%s\" - object does not exist.", s)
+}
+
+// profileInput reads a profile body. With full (POST, PUT) timeslot,
+// filters and media are required; PATCH starts from cur.
+func (b body) profileInput(errs argus.FieldErrors, full bool, cur store.ProfileInput) store.ProfileInput {
+	in := cur
+	if data, ok := b["timeslot"]; ok {
+		if x, err := raw(data); err != nil || x == nil {
+			errs.Add("timeslot", msgNotNull)
+		} else if id, msg := pkValue(x); msg != "" {
+			errs.Add("timeslot", msg)
+		} else {
+			in.TimeslotID = id
+		}
+	} else if full {
+		errs.Add("timeslot", msgFieldRequired)
+	}
+	if data, ok := b["filters"]; ok {
+		x, err := raw(data)
+		items, isList := x.([]any)
+		switch {
+		case err != nil || x == nil:
+			errs.Add("filters", msgNotNull)
+		case !isList:
+			errs.Add("filters", fmt.Sprintf("Expected a list of items but got type %q.", pyTypeName(x)))
+		default:
+			in.FilterIDs = []int64{}
+			for _, item := range items {
+				id, msg := pkValue(item)
+				if msg != "" {
+					errs.Add("filters", msg)
+					break
+				}
+				in.FilterIDs = append(in.FilterIDs, id)
+			}
+		}
+	} else if full {
+		errs.Add("filters", msgFieldRequired)
+	}
+	if data, ok := b["media"]; ok {
+		x, err := raw(data)
+		items, isList := x.([]any)
+		switch {
+		case err != nil || x == nil:
+			errs.Add("media", msgNotNull)
+		case !isList:
+			errs.Add("media", fmt.Sprintf("Expected a list of items but got type %q.", pyTypeName(x)))
+		default:
+			in.Media = []argus.Medium{}
+			for _, item := range items {
+				m, _ := item.(string)
+				if !argus.Medium(m).Valid() {
+					errs.Add("media", invalidChoice(item))
+					continue
+				}
+				in.Media = append(in.Media, argus.Medium(m))
+			}
+		}
+	} else if full {
+		errs.Add("media", msgFieldRequired)
+	}
+	if data, ok := b["phone_number"]; ok {
+		x, _ := raw(data)
+		if x == nil {
+			in.PhoneNumberID = nil
+		} else if id, msg := pkValue(x); msg != "" {
+			errs.Add("phone_number", msg)
+		} else {
+			in.PhoneNumberID = &id
+		}
+	} else if full {
+		in.PhoneNumberID = nil
+	}
+	if data, ok := b["active"]; ok {
+		x, _ := raw(data)
+		switch v := x.(type) {
+		case bool:
+			in.Active = v
+		default:
+			switch choiceString(x) {
+			case "true", "True", "1":
+				in.Active = true
+			case "false", "False", "0":
+				in.Active = false
+			default:
+				errs.Add("active", "Must be a valid boolean.")
+			}
+		}
+	} else if full {
+		in.Active = true
+	}
+	return in
+}
+
+func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.store.Profiles(r.Context(), userFrom(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	out := make([]profileJSON, len(list))
+	for i := range list {
+		out[i] = renderProfile(&list[i])
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) createProfile(w http.ResponseWriter, r *http.Request) error {
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	errs := argus.FieldErrors{}
+	in := b.profileInput(errs, true, store.ProfileInput{})
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	p, err := s.store.CreateProfile(r.Context(), userFrom(r.Context()).ID, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, renderProfile(&p))
+	return nil
+}
+
+func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Profile(r.Context(), userFrom(r.Context()).ID, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderProfile(&p))
+	return nil
+}
+
+// updateProfile serves PUT (everything required; a new timeslot moves the
+// profile to its pk, D15) and PATCH (any subset, timeslot included).
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u := userFrom(ctx)
+	cur, err := s.store.Profile(ctx, u.ID, id)
+	if err != nil {
+		return err
+	}
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	start := store.ProfileInput{TimeslotID: cur.ID, Media: cur.Media, Active: cur.Active, FilterIDs: []int64{}}
+	for _, f := range cur.Filters {
+		start.FilterIDs = append(start.FilterIDs, f.ID)
+	}
+	if cur.PhoneNumber != nil {
+		start.PhoneNumberID = &cur.PhoneNumber.ID
+	}
+	errs := argus.FieldErrors{}
+	in := b.profileInput(errs, r.Method == http.MethodPut, start)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	p, err := s.store.UpdateProfile(ctx, u.ID, id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderProfile(&p))
+	return nil
+}
+
+func (s *Server) deleteProfile(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteProfile(r.Context(), userFrom(r.Context()).ID, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// profileIncidents answers GET /api/v1/notificationprofiles/<pk>/incidents/:
+// the incidents the profile's filters select (D8), as a plain array. An
+// unknown or foreign profile is 400, as in the original.
+func (s *Server) profileIncidents(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p, err := s.store.Profile(ctx, userFrom(ctx).ID, id)
+	if isNotFound(err) {
+		return argus.Invalid(fmt.Sprintf("Notification profile with pk=%d does not exist.", id))
+	}
+	if err != nil {
+		return err
+	}
+	specs := make([]argus.FilterSpec, len(p.Filters))
+	for i, f := range p.Filters {
+		specs[i] = f.Spec
+	}
+	return s.writeMatching(w, r, specs)
+}
+
+// filterPreview answers POST /api/v1/notificationprofiles/filterpreview/:
+// the body is a filter object (not a string); a bad one is 400 with the
+// list of messages (the v1.0.4 behaviour, api-v1.md §11).
+func (s *Server) filterPreview(w http.ResponseWriter, r *http.Request) error {
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	spec, msgs := argus.ParseFilterObject(b)
+	if len(msgs) > 0 {
+		return argus.ListError(msgs)
+	}
+	return s.writeMatching(w, r, []argus.FilterSpec{spec})
+}
+
+func (s *Server) writeMatching(w http.ResponseWriter, r *http.Request, specs []argus.FilterSpec) error {
+	now := s.now()
+	list, err := s.store.MatchingIncidents(r.Context(), specs, now)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.renderIncidents(list, now))
+	return nil
+}

@@ -1,0 +1,303 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+// ProfileInput is what creating or replacing a profile names: the
+// caller's own timeslot, filters and phone number, by pk.
+type ProfileInput struct {
+	TimeslotID    int64
+	FilterIDs     []int64
+	Media         []argus.Medium
+	PhoneNumberID *int64
+	Active        bool
+}
+
+// Profiles returns the user's profiles, expanded with their timeslot,
+// filters and phone number, in four queries however many there are.
+func (s *Store) Profiles(ctx context.Context, userID int64) ([]argus.Profile, error) {
+	return s.profiles(ctx, s.db, userID, 0)
+}
+
+// Profile returns one of the user's profiles; its pk is its timeslot's
+// (D15). Another user's is not found.
+func (s *Store) Profile(ctx context.Context, userID, id int64) (argus.Profile, error) {
+	return s.profile(ctx, s.db, userID, id)
+}
+
+func (s *Store) profile(ctx context.Context, q queryer, userID, id int64) (argus.Profile, error) {
+	list, err := s.profiles(ctx, q, userID, id)
+	if err != nil {
+		return argus.Profile{}, err
+	}
+	if len(list) == 0 {
+		return argus.Profile{}, fmt.Errorf("store: profile %d: %w", id, argus.ErrNotFound)
+	}
+	return list[0], nil
+}
+
+// profiles reads the user's profiles, or only the one with pk id.
+func (s *Store) profiles(ctx context.Context, q queryer, userID, id int64) ([]argus.Profile, error) {
+	list, err := collect(ctx, q, "list profiles", func(rows *sql.Rows, p *argus.Profile) error {
+		var (
+			media   string
+			phoneID *int64
+			number  *string
+		)
+		if err := rows.Scan(&p.ID, &p.UserID, &media, &p.Active, &phoneID, &number); err != nil {
+			return err
+		}
+		p.Media = splitMedia(media)
+		if phoneID != nil {
+			p.PhoneNumber = &argus.PhoneNumber{ID: *phoneID, UserID: p.UserID, Number: *number}
+		}
+		return nil
+	}, `SELECT p.timeslot_id, p.user_id, p.media, p.active, ph.id, ph.phone_number
+		FROM argus_notificationprofile_notificationprofile p
+		LEFT JOIN argus_auth_phonenumber ph ON ph.id = p.phone_number_id
+		WHERE p.user_id = $1 AND ($2 = 0 OR p.timeslot_id = $2) ORDER BY p.timeslot_id`, userID, id)
+	if err != nil || len(list) == 0 {
+		return list, err
+	}
+	slots, err := s.timeslots(ctx, q, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	filters, err := collect(ctx, q, "list filters", func(rows *sql.Rows, f *argus.Filter) error {
+		return scanFilter(rows, f)
+	}, `SELECT id, user_id, name, filter_string FROM argus_notificationprofile_filter WHERE user_id = $1 ORDER BY id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	type link struct{ profile, filter int64 }
+	links, err := collect(ctx, q, "list profile filters", func(rows *sql.Rows, l *link) error {
+		return rows.Scan(&l.profile, &l.filter)
+	}, `SELECT pf.notificationprofile_id, pf.filter_id
+		FROM argus_notificationprofile_notificationprofile_filters pf
+		JOIN argus_notificationprofile_notificationprofile p ON p.timeslot_id = pf.notificationprofile_id
+		WHERE p.user_id = $1 ORDER BY pf.filter_id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		p := &list[i]
+		for _, ts := range slots {
+			if ts.ID == p.ID {
+				p.Timeslot = ts
+			}
+		}
+		p.Filters = []argus.Filter{}
+		for _, l := range links {
+			if l.profile != p.ID {
+				continue
+			}
+			for _, f := range filters {
+				if f.ID == l.filter {
+					p.Filters = append(p.Filters, f)
+				}
+			}
+		}
+	}
+	return list, nil
+}
+
+func splitMedia(s string) []argus.Medium {
+	media := []argus.Medium{}
+	for _, m := range strings.Split(s, ",") {
+		if m != "" {
+			media = append(media, argus.Medium(m))
+		}
+	}
+	return media
+}
+
+func joinMedia(media []argus.Medium) string {
+	parts := make([]string, 0, len(media))
+	for _, m := range media {
+		if !slices.Contains(parts, string(m)) {
+			parts = append(parts, string(m))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// Messages of the profile serializer.
+func invalidPK(pk int64) string { return fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", pk) }
+
+// checkReferences refuses references to objects that are not the user's:
+// DRF's "Invalid pk" per field (api-v1.md §4.4).
+func (s *Store) checkReferences(ctx context.Context, tx *sql.Tx, userID int64, in ProfileInput) error {
+	errs := argus.FieldErrors{}
+	owned := func(table string, id int64) (bool, error) {
+		var n int
+		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = $1 AND user_id = $2`, id, userID).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("store: look up %s %d: %w", table, id, err)
+		}
+		return n > 0, nil
+	}
+	if ok, err := owned("argus_notificationprofile_timeslot", in.TimeslotID); err != nil {
+		return err
+	} else if !ok {
+		errs.Add("timeslot", invalidPK(in.TimeslotID))
+	}
+	for _, fid := range in.FilterIDs {
+		if ok, err := owned("argus_notificationprofile_filter", fid); err != nil {
+			return err
+		} else if !ok {
+			errs.Add("filters", invalidPK(fid))
+			break
+		}
+	}
+	if in.PhoneNumberID != nil {
+		if ok, err := owned("argus_auth_phonenumber", *in.PhoneNumberID); err != nil {
+			return err
+		} else if !ok {
+			errs.Add("phone_number", invalidPK(*in.PhoneNumberID))
+		}
+	}
+	return errs.Err()
+}
+
+// profileTaken is the refusal of a second profile on a timeslot (D15).
+func profileTaken(timeslotID int64) error {
+	return argus.Invalid(fmt.Sprintf("NotificationProfile with Timeslot with pk=%d already exists.", timeslotID))
+}
+
+// CreateProfile stores a profile of the user on in.TimeslotID, which
+// becomes its pk (D15).
+func (s *Store) CreateProfile(ctx context.Context, userID int64, in ProfileInput) (argus.Profile, error) {
+	var p argus.Profile
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.checkReferences(ctx, tx, userID, in); err != nil {
+			return err
+		}
+		if err := s.insertProfile(ctx, tx, userID, in); err != nil {
+			return err
+		}
+		var err error
+		p, err = s.profile(ctx, tx, userID, in.TimeslotID)
+		return err
+	})
+	return p, err
+}
+
+func (s *Store) insertProfile(ctx context.Context, tx *sql.Tx, userID int64, in ProfileInput) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO argus_notificationprofile_notificationprofile
+		(timeslot_id, user_id, media, active, phone_number_id) VALUES ($1, $2, $3, $4, $5)`,
+		in.TimeslotID, userID, joinMedia(in.Media), in.Active, in.PhoneNumberID)
+	if isUniqueViolation(err) {
+		return profileTaken(in.TimeslotID)
+	}
+	if err != nil {
+		return fmt.Errorf("store: create profile: %w", err)
+	}
+	return s.setProfileFilters(ctx, tx, in.TimeslotID, in.FilterIDs)
+}
+
+func (s *Store) setProfileFilters(ctx context.Context, tx *sql.Tx, id int64, filterIDs []int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM argus_notificationprofile_notificationprofile_filters
+		WHERE notificationprofile_id = $1`, id); err != nil {
+		return fmt.Errorf("store: set filters of profile %d: %w", id, err)
+	}
+	seen := map[int64]bool{}
+	for _, fid := range filterIDs {
+		if seen[fid] {
+			continue
+		}
+		seen[fid] = true
+		if _, err := tx.ExecContext(ctx, `INSERT INTO argus_notificationprofile_notificationprofile_filters
+			(notificationprofile_id, filter_id) VALUES ($1, $2)`, id, fid); err != nil {
+			return fmt.Errorf("store: set filters of profile %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// UpdateProfile replaces one of the user's profiles. A different
+// in.TimeslotID moves it: the profile's pk becomes the new timeslot's and
+// the old pk is gone (D15); a timeslot that already has a profile is
+// refused with 400.
+func (s *Store) UpdateProfile(ctx context.Context, userID, id int64, in ProfileInput) (argus.Profile, error) {
+	var p argus.Profile
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.profile(ctx, tx, userID, id); err != nil {
+			return err
+		}
+		if err := s.checkReferences(ctx, tx, userID, in); err != nil {
+			return err
+		}
+		if in.TimeslotID != id {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM argus_notificationprofile_notificationprofile
+				WHERE timeslot_id = $1`, id); err != nil {
+				return fmt.Errorf("store: move profile %d: %w", id, err)
+			}
+			if err := s.insertProfile(ctx, tx, userID, in); err != nil {
+				return err
+			}
+		} else {
+			_, err := tx.ExecContext(ctx, `UPDATE argus_notificationprofile_notificationprofile
+				SET media = $2, active = $3, phone_number_id = $4 WHERE timeslot_id = $1`,
+				id, joinMedia(in.Media), in.Active, in.PhoneNumberID)
+			if err != nil {
+				return fmt.Errorf("store: update profile %d: %w", id, err)
+			}
+			if err := s.setProfileFilters(ctx, tx, id, in.FilterIDs); err != nil {
+				return err
+			}
+		}
+		var err error
+		p, err = s.profile(ctx, tx, userID, in.TimeslotID)
+		return err
+	})
+	return p, err
+}
+
+// DeleteProfile deletes one of the user's profiles.
+func (s *Store) DeleteProfile(ctx context.Context, userID, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM argus_notificationprofile_notificationprofile
+		WHERE timeslot_id = $1 AND user_id = $2`, id, userID)
+	if err != nil {
+		return fmt.Errorf("store: delete profile %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("profile %d", id))
+}
+
+// MatchingIncidents lists the incidents that fit any of the filters (D8),
+// newest first, with the conditions in SQL: a filter's sources are an IN
+// list, its tags one EXISTS per key; a filter with neither matches
+// nothing. The result is what argus.FilterSpec.Matches accepts.
+func (s *Store) MatchingIncidents(ctx context.Context, specs []argus.FilterSpec, now time.Time) ([]argus.Incident, error) {
+	q := &query{}
+	nowArg := q.arg(s.dialect.t(now))
+	var alternatives []string
+	for _, spec := range specs {
+		if len(spec.SourceIDs) == 0 && len(spec.Tags) == 0 {
+			continue
+		}
+		fq := &query{args: q.args}
+		s.filterIncidents(fq, IncidentFilter{SourceIDs: spec.SourceIDs, Tags: spec.Tags}, nowArg)
+		q.args = fq.args
+		alternatives = append(alternatives, "("+strings.Join(fq.conds, " AND ")+")")
+	}
+	if len(alternatives) == 0 {
+		return []argus.Incident{}, nil
+	}
+	sqlText := fmt.Sprintf(incidentSelect, nowArg) + " WHERE " + strings.Join(alternatives, " OR ") +
+		" ORDER BY i.start_time DESC, i.id DESC"
+	list, err := collect(ctx, s.db, "list matching incidents", func(rows *sql.Rows, inc *argus.Incident) error {
+		return scanIncident(rows, inc)
+	}, sqlText, q.args...)
+	if err != nil {
+		return nil, err
+	}
+	return list, s.loadTags(ctx, s.db, list)
+}
