@@ -106,3 +106,22 @@ func (b body) level(errs argus.FieldErrors) int {
 	}
 	return n
 }
+
+// boolValue reads a value as DRF's BooleanField: true, false, and their
+// usual spellings in text or as 1 and 0; ok is false for anything else
+// ("Must be a valid boolean.").
+func boolValue(x any) (v, ok bool) {
+	if b, isBool := x.(bool); isBool {
+		return b, true
+	}
+	switch choiceString(x) {
+	case "t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1":
+		return true, true
+	case "f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", "0.0":
+		return false, true
+	}
+	return false, false
+}
+
+// msgNotBool is DRF's message for a value that is not a boolean.
+const msgNotBool = "Must be a valid boolean."

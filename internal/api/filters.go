@@ -109,14 +109,14 @@ func (s *Server) updateFilter(w http.ResponseWriter, r *http.Request) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	f, err = s.store.UpdateFilter(ctx, f)
+	updated, err := s.store.UpdateFilter(ctx, f)
 	if errors.Is(err, argus.ErrConflict) {
 		return conflictName("Filter", f.Name, u.Username)
 	}
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, renderFilter(&f))
+	writeJSON(w, http.StatusOK, renderFilter(&updated))
 	return nil
 }
 

@@ -127,18 +127,10 @@ func (b body) profileInput(errs argus.FieldErrors, full bool, cur store.ProfileI
 	}
 	if data, ok := b["active"]; ok {
 		x, _ := raw(data)
-		switch v := x.(type) {
-		case bool:
+		if v, ok := boolValue(x); ok {
 			in.Active = v
-		default:
-			switch choiceString(x) {
-			case "true", "True", "1":
-				in.Active = true
-			case "false", "False", "0":
-				in.Active = false
-			default:
-				errs.Add("active", "Must be a valid boolean.")
-			}
+		} else {
+			errs.Add("active", msgNotBool)
 		}
 	} else if full {
 		in.Active = true

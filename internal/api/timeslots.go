@@ -133,17 +133,9 @@ func parseRecurrence(obj map[string]any, e argus.FieldErrors) argus.TimeRecurren
 	}
 	allDay := false
 	if v, present := obj["all_day"]; present {
-		switch a := v.(type) {
-		case bool:
-			allDay = a
-		case string:
-			allDay = a == "true" || a == "True" || a == "1"
-		default:
-			if choiceString(v) == "1" {
-				allDay = true
-			} else if choiceString(v) != "0" {
-				e.Add("all_day", "Must be a valid boolean.")
-			}
+		var ok bool
+		if allDay, ok = boolValue(v); !ok {
+			e.Add("all_day", msgNotBool)
 		}
 	}
 	if allDay {
