@@ -39,23 +39,16 @@ func renderProfile(p *argus.Profile) profileJSON {
 func pkValue(x any) (int64, string) {
 	switch x.(type) {
 	case string, json.Number:
-		id, err := strconv.ParseInt(choiceString(x), 10, 64)
-		if err == nil {
+		if id, err := strconv.ParseInt(choiceString(x), 10, 64); err == nil {
 			return id, ""
-		}
-		if _, isString := x.(string); isString {
-			return 0, invalidPKString(choiceString(x))
 		}
 	}
 	return 0, fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(x))
 }
 
-func invalidPKString(s string) string {
-	return fmt.Sprintf("Invalid pk \"%s\" - object does not exist.", s)
-}
-
-// profileInput reads a profile body. With full (POST, PUT) timeslot,
-// filters and media are required; PATCH starts from cur.
+// profileInput reads a profile body over cur (the profile as it is, or
+// the defaults of a new one). With full (POST, PUT) timeslot, filters and
+// media are required.
 func (b body) profileInput(errs argus.FieldErrors, full bool, cur store.ProfileInput) store.ProfileInput {
 	in := cur
 	if data, ok := b["timeslot"]; ok {
@@ -113,6 +106,7 @@ func (b body) profileInput(errs argus.FieldErrors, full bool, cur store.ProfileI
 	} else if full {
 		errs.Add("media", msgFieldRequired)
 	}
+	// Optional fields left out keep their value, on PUT too (as DRF).
 	if data, ok := b["phone_number"]; ok {
 		x, _ := raw(data)
 		if x == nil {
@@ -122,20 +116,37 @@ func (b body) profileInput(errs argus.FieldErrors, full bool, cur store.ProfileI
 		} else {
 			in.PhoneNumberID = &id
 		}
-	} else if full {
-		in.PhoneNumberID = nil
 	}
 	if data, ok := b["active"]; ok {
 		x, _ := raw(data)
-		if v, ok := boolValue(x); ok {
+		if x == nil {
+			errs.Add("active", msgNotNull)
+		} else if v, ok := boolValue(x); ok {
 			in.Active = v
 		} else {
 			errs.Add("active", msgNotBool)
 		}
-	} else if full {
-		in.Active = true
 	}
 	return in
+}
+
+// referenceErrors returns the body's errors, if any, together with the
+// "Invalid pk" errors of the references that parsed, so that every field's
+// problem is reported at once (api-v1.md §4.4).
+func (s *Server) referenceErrors(r *http.Request, userID int64, in store.ProfileInput, errs argus.FieldErrors) error {
+	if len(errs) == 0 {
+		return nil // the store checks the references in its transaction
+	}
+	refs, err := s.store.ProfileReferenceErrors(r.Context(), userID, in)
+	if err != nil {
+		return err
+	}
+	for field, msgs := range refs {
+		if !errs.Has(field) {
+			errs.Nested(field, msgs)
+		}
+	}
+	return errs
 }
 
 func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) error {
@@ -157,11 +168,12 @@ func (s *Server) createProfile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	errs := argus.FieldErrors{}
-	in := b.profileInput(errs, true, store.ProfileInput{})
-	if err := errs.Err(); err != nil {
+	in := b.profileInput(errs, true, store.ProfileInput{Active: true})
+	userID := userFrom(r.Context()).ID
+	if err := s.referenceErrors(r, userID, in, errs); err != nil {
 		return err
 	}
-	p, err := s.store.CreateProfile(r.Context(), userFrom(r.Context()).ID, in)
+	p, err := s.store.CreateProfile(r.Context(), userID, in)
 	if err != nil {
 		return err
 	}
@@ -208,7 +220,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	}
 	errs := argus.FieldErrors{}
 	in := b.profileInput(errs, r.Method == http.MethodPut, start)
-	if err := errs.Err(); err != nil {
+	if err := s.referenceErrors(r, u.ID, in, errs); err != nil {
 		return err
 	}
 	p, err := s.store.UpdateProfile(ctx, u.ID, id, in)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -132,13 +133,24 @@ func joinMedia(media []argus.Medium) string {
 // Messages of the profile serializer.
 func invalidPK(pk int64) string { return fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", pk) }
 
+// ProfileReferenceErrors returns DRF's "Invalid pk" errors for the
+// references of in that are not the user's (api-v1.md §4.4), or nil.
+func (s *Store) ProfileReferenceErrors(ctx context.Context, userID int64, in ProfileInput) (argus.FieldErrors, error) {
+	err := s.checkReferences(ctx, s.db, userID, in)
+	var fe argus.FieldErrors
+	if errors.As(err, &fe) {
+		return fe, nil
+	}
+	return nil, err
+}
+
 // checkReferences refuses references to objects that are not the user's:
 // DRF's "Invalid pk" per field (api-v1.md §4.4).
-func (s *Store) checkReferences(ctx context.Context, tx *sql.Tx, userID int64, in ProfileInput) error {
+func (s *Store) checkReferences(ctx context.Context, q queryer, userID int64, in ProfileInput) error {
 	errs := argus.FieldErrors{}
 	owned := func(table string, id int64) (bool, error) {
 		var n int
-		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = $1 AND user_id = $2`, id, userID).Scan(&n)
+		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = $1 AND user_id = $2`, id, userID).Scan(&n)
 		if err != nil {
 			return false, fmt.Errorf("store: look up %s %d: %w", table, id, err)
 		}
