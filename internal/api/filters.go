@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/argus-go/argus/internal/argus"
@@ -27,10 +28,24 @@ func (b body) filterString(errs argus.FieldErrors, required bool) (argus.FilterS
 		return argus.FilterSpec{}, present
 	}
 	spec, msgs := argus.ParseFilterSpec([]byte(v))
-	for _, m := range msgs {
+	for _, m := range append(msgs, specLimits(spec)...) {
 		errs.Add("filter_string", m)
 	}
 	return spec, true
+}
+
+// specLimits bounds a filter's lists as the incident list's parameters are
+// bounded, so that the queries built from it stay within the databases'
+// limits.
+func specLimits(spec argus.FilterSpec) []string {
+	var msgs []string
+	if len(spec.SourceIDs) > maxListItems {
+		msgs = append(msgs, fmt.Sprintf("sourceSystemIds may hold at most %d ids.", maxListItems))
+	}
+	if len(spec.Tags) > maxTagItems {
+		msgs = append(msgs, fmt.Sprintf("tags may hold at most %d tags.", maxTagItems))
+	}
+	return msgs
 }
 
 func (s *Server) listFilters(w http.ResponseWriter, r *http.Request) error {

@@ -383,3 +383,23 @@ func TestFiltersDeleteKeepsProfiles(t *testing.T) {
 		}
 	})
 }
+
+// A filter's lists are bounded like the list parameters, so the SQL built
+// from them stays within SQLite's parameter limit.
+func TestFilterListsAreBounded(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		_, key := f.user("kari", false)
+		ids := make([]string, 1001)
+		for i := range ids {
+			ids[i] = itoa(int64(i + 1))
+		}
+		many := `{"sourceSystemIds": [` + strings.Join(ids, ", ") + `], "tags": []}`
+		f.send(http.MethodPost, "/api/v1/notificationprofiles/filters/", key, map[string]string{"name": "big", "filter_string": many}).
+			want(t, 400, `{"filter_string": ["sourceSystemIds may hold at most 1000 ids."]}`)
+		f.do(req{method: http.MethodPost, path: "/api/v1/notificationprofiles/filterpreview/", token: key, body: many, contentType: "application/json"}).
+			want(t, 400, `["sourceSystemIds may hold at most 1000 ids."]`)
+		ok := `{"sourceSystemIds": [` + strings.Join(ids[:1000], ", ") + `], "tags": []}`
+		f.do(req{method: http.MethodPost, path: "/api/v1/notificationprofiles/filterpreview/", token: key, body: ok, contentType: "application/json"}).
+			want(t, 200, `[]`)
+	})
+}

@@ -275,6 +275,7 @@ func (s *Server) filterPreview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	spec, msgs := argus.ParseFilterObject(b)
+	msgs = append(msgs, specLimits(spec)...)
 	if len(msgs) > 0 {
 		return argus.ListError(msgs)
 	}
