@@ -93,13 +93,13 @@ func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
 
 // pyTypeName names a JSON value's type as DRF's messages do.
 func pyTypeName(v any) string {
-	switch v.(type) {
+	switch n := v.(type) {
 	case []any:
 		return "list"
 	case string:
 		return "str"
 	case json.Number:
-		if strings.ContainsAny(v.(json.Number).String(), ".eE") {
+		if strings.ContainsAny(n.String(), ".eE") {
 			return "float"
 		}
 		return "int"

@@ -1,7 +1,6 @@
 package argus
 
 import (
-	"errors"
 	"strings"
 )
 
@@ -25,13 +24,18 @@ const (
 	msgTagNullChars = "Null characters are not allowed."
 )
 
+// TagError is a refused tag: its text is the message shown to clients.
+type TagError string
+
+func (e TagError) Error() string { return string(e) }
+
 // ParseTag validates a tag posted in an incident's "tags" list, as the
 // original serializer does: the whole string is trimmed of surrounding
 // whitespace (Python's str.strip, as DRF's CharField), split on the first
 // "=", the key is trimmed and must match ^[a-z0-9_]+$, and the value keeps
 // its leading spaces and may be empty. " key =v a l" is key=v a l.
 //
-// On failure the error is a plain error whose text is the original's
+// On failure the error is a TagError whose text is the original's
 // message, ready for a DRF field list: one of the MsgTag constants, or,
 // as DRF's CharField checks first, "This field may not be blank." for an
 // empty or all-whitespace string and "Null characters are not allowed."
@@ -39,21 +43,21 @@ const (
 func ParseTag(s string) (Tag, error) {
 	s = pyStrip(s)
 	if s == "" {
-		return Tag{}, errors.New(msgTagBlank)
+		return Tag{}, TagError(msgTagBlank)
 	}
 	if strings.IndexByte(s, 0) >= 0 {
-		return Tag{}, errors.New(msgTagNullChars)
+		return Tag{}, TagError(msgTagNullChars)
 	}
 	key, value, found := strings.Cut(s, "=")
 	if !found {
-		return Tag{}, errors.New(MsgTagNoDelimiter)
+		return Tag{}, TagError(MsgTagNoDelimiter)
 	}
 	key = pyStrip(key)
 	if key == "" {
-		return Tag{}, errors.New(MsgTagEmptyKey)
+		return Tag{}, TagError(MsgTagEmptyKey)
 	}
 	if !validTagKey(key) {
-		return Tag{}, errors.New(MsgTagBadKey)
+		return Tag{}, TagError(MsgTagBadKey)
 	}
 	return Tag{Key: key, Value: value}, nil
 }

@@ -141,20 +141,6 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
-// isForeignKeyViolation reports whether err is a foreign-key violation,
-// which is how a PROTECTed delete fails.
-func isForeignKeyViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr.Code == "23503"
-	}
-	var sqErr *sqlite.Error
-	if errors.As(err, &sqErr) {
-		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY || strings.Contains(sqErr.Error(), "FOREIGN KEY")
-	}
-	return false
-}
-
 // forUpdate locks the selected rows until the transaction ends on
 // PostgreSQL; SQLite's immediate transactions already hold the write lock.
 func (d dialect) forUpdate() string {
