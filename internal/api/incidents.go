@@ -72,9 +72,6 @@ func (s *Server) listIncidents(mine bool) handlerFunc {
 		}
 		if mine {
 			f.SourceUserID = userFrom(r.Context()).ID
-			if f.SourceUserID == 0 {
-				return fmt.Errorf("api: no user: %w", argus.ErrNotFound)
-			}
 		}
 		cursor, err := decodeCursor(q.Get("cursor"))
 		if err != nil {
