@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -283,11 +284,47 @@ func (s *Store) DeleteProfile(ctx context.Context, userID, id int64) error {
 	return mustAffect(res, fmt.Sprintf("profile %d", id))
 }
 
+// filtersPerQuery bounds the filters matched in one statement: each has at
+// most about 1,200 parameters (the API bounds its lists), so a statement
+// stays far below SQLite's 32,766.
+const filtersPerQuery = 8
+
 // MatchingIncidents lists the incidents that fit any of the filters (D8),
 // newest first, with the conditions in SQL: a filter's sources are an IN
 // list, its tags one EXISTS per key; a filter with neither matches
-// nothing. The result is what argus.FilterSpec.Matches accepts.
+// nothing. The result is what argus.FilterSpec.Matches accepts. Profiles
+// with more than a few filters take one statement per eight filters.
 func (s *Store) MatchingIncidents(ctx context.Context, specs []argus.FilterSpec, now time.Time) ([]argus.Incident, error) {
+	if len(specs) <= filtersPerQuery {
+		return s.matchingIncidents(ctx, specs, now)
+	}
+	seen := map[int64]bool{}
+	var all []argus.Incident
+	for chunk := range slices.Chunk(specs, filtersPerQuery) {
+		list, err := s.matchingIncidents(ctx, chunk, now)
+		if err != nil {
+			return nil, err
+		}
+		for _, inc := range list {
+			if !seen[inc.ID] {
+				seen[inc.ID] = true
+				all = append(all, inc)
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b argus.Incident) int {
+		if c := b.StartTime.Compare(a.StartTime); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	if all == nil {
+		all = []argus.Incident{}
+	}
+	return all, nil
+}
+
+func (s *Store) matchingIncidents(ctx context.Context, specs []argus.FilterSpec, now time.Time) ([]argus.Incident, error) {
 	q := &query{}
 	nowArg := q.arg(s.dialect.t(now))
 	var alternatives []string

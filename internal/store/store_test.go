@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -193,6 +195,54 @@ func TestSessions(t *testing.T) {
 		// The expired session was deleted: even an earlier clock finds nothing.
 		if _, err := st.UserBySession(ctx, "h1", t0); err == nil {
 			t.Fatal("the expired session was not deleted")
+		}
+	})
+}
+
+// Many filters are matched in chunks; the union is the same as matching
+// them one by one, newest first, without duplicates.
+func TestMatchingIncidentsManyFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		src, err := st.CreateSource(ctx, store.NewSource{Name: "gw", Type: "nav", CreateType: true}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []int64
+		var specs []argus.FilterSpec
+		for i := range 20 {
+			inc, _, err := st.CreateIncident(ctx, store.NewIncident{
+				SourceID: src.ID, StartTime: t0.Add(time.Duration(i%5) * time.Minute), Level: argus.DefaultLevel,
+				Tags: []argus.Tag{{Key: "n", Value: fmt.Sprint(i)}, {Key: "all", Value: "x"}},
+			}, src.UserID, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i%2 == 0 { // every other incident has a filter of its own
+				want = append(want, inc.ID)
+				specs = append(specs, argus.FilterSpec{Tags: []argus.Tag{{Key: "n", Value: fmt.Sprint(i)}}})
+			}
+		}
+		// A second filter for some incidents: they must come once.
+		specs = append(specs, argus.FilterSpec{Tags: []argus.Tag{{Key: "n", Value: "0"}}})
+		got, err := st.MatchingIncidents(ctx, specs, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(specs) <= 8 {
+			t.Fatalf("only %d filters: the chunked path is not exercised", len(specs))
+		}
+		var gotIDs []int64
+		for i, inc := range got {
+			gotIDs = append(gotIDs, inc.ID)
+			if i > 0 && (inc.StartTime.After(got[i-1].StartTime) ||
+				inc.StartTime.Equal(got[i-1].StartTime) && inc.ID > got[i-1].ID) {
+				t.Errorf("not newest first at %d: %v after %v", i, inc.ID, got[i-1].ID)
+			}
+		}
+		slices.Sort(gotIDs)
+		if diff := cmp.Diff(want, gotIDs); diff != "" {
+			t.Errorf("matched ids (-want +got):\n%s", diff)
 		}
 	})
 }
