@@ -22,7 +22,11 @@ func scanFilter(row interface{ Scan(...any) error }, f *argus.Filter) error {
 
 // Filters lists the user's filters by pk.
 func (s *Store) Filters(ctx context.Context, userID int64) ([]argus.Filter, error) {
-	return collect(ctx, s.db, "list filters", func(rows *sql.Rows, f *argus.Filter) error {
+	return s.filters(ctx, s.db, userID)
+}
+
+func (s *Store) filters(ctx context.Context, q queryer, userID int64) ([]argus.Filter, error) {
+	return collect(ctx, q, "list filters", func(rows *sql.Rows, f *argus.Filter) error {
 		return scanFilter(rows, f)
 	}, `SELECT id, user_id, name, filter_string FROM argus_notificationprofile_filter WHERE user_id = $1 ORDER BY id`, userID)
 }

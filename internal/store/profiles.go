@@ -73,9 +73,7 @@ func (s *Store) profiles(ctx context.Context, q queryer, userID, id int64) ([]ar
 	if err != nil {
 		return nil, err
 	}
-	filters, err := collect(ctx, q, "list filters", func(rows *sql.Rows, f *argus.Filter) error {
-		return scanFilter(rows, f)
-	}, `SELECT id, user_id, name, filter_string FROM argus_notificationprofile_filter WHERE user_id = $1 ORDER BY id`, userID)
+	filters, err := s.filters(ctx, q, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -89,23 +87,24 @@ func (s *Store) profiles(ctx context.Context, q queryer, userID, id int64) ([]ar
 	if err != nil {
 		return nil, err
 	}
+	slotByID := make(map[int64]argus.Timeslot, len(slots))
+	for _, ts := range slots {
+		slotByID[ts.ID] = ts
+	}
+	filterByID := make(map[int64]argus.Filter, len(filters))
+	for _, f := range filters {
+		filterByID[f.ID] = f
+	}
+	profileByID := make(map[int64]*argus.Profile, len(list))
 	for i := range list {
 		p := &list[i]
-		for _, ts := range slots {
-			if ts.ID == p.ID {
-				p.Timeslot = ts
-			}
-		}
+		p.Timeslot = slotByID[p.ID]
 		p.Filters = []argus.Filter{}
-		for _, l := range links {
-			if l.profile != p.ID {
-				continue
-			}
-			for _, f := range filters {
-				if f.ID == l.filter {
-					p.Filters = append(p.Filters, f)
-				}
-			}
+		profileByID[p.ID] = p
+	}
+	for _, l := range links {
+		if p, ok := profileByID[l.profile]; ok {
+			p.Filters = append(p.Filters, filterByID[l.filter])
 		}
 	}
 	return list, nil

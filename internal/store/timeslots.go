@@ -44,22 +44,22 @@ func (s *Store) timeslots(ctx context.Context, q queryer, userID, id int64) ([]a
 	list := []argus.Timeslot{}
 	for rows.Next() {
 		var (
-			id               int64
+			tsID             int64
 			name             string
 			days, start, end *string
 		)
-		if err := rows.Scan(&id, &name, &days, &start, &end); err != nil {
+		if err := rows.Scan(&tsID, &name, &days, &start, &end); err != nil {
 			return nil, fmt.Errorf("store: list timeslots: %w", err)
 		}
-		if len(list) == 0 || list[len(list)-1].ID != id {
-			list = append(list, argus.Timeslot{ID: id, UserID: userID, Name: name, Recurrences: []argus.TimeRecurrence{}})
+		if len(list) == 0 || list[len(list)-1].ID != tsID {
+			list = append(list, argus.Timeslot{ID: tsID, UserID: userID, Name: name, Recurrences: []argus.TimeRecurrence{}})
 		}
 		if days == nil {
 			continue // a timeslot without recurrences
 		}
 		r, err := parseRecurrence(*days, *start, *end)
 		if err != nil {
-			return nil, fmt.Errorf("store: timeslot %d: %w", id, err)
+			return nil, fmt.Errorf("store: timeslot %d: %w", tsID, err)
 		}
 		ts := &list[len(list)-1]
 		ts.Recurrences = append(ts.Recurrences, r)
