@@ -150,6 +150,15 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
+// skipLocked makes a locking subquery skip the rows other transactions
+// are claiming on PostgreSQL (D20); SQLite has one writer at a time.
+func (d dialect) skipLocked() string {
+	if d == postgresDialect {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // inIDs is "IN the list of ids in parameter p", with ids(…) as the
 // parameter: an array on PostgreSQL, a JSON array on SQLite. The
 // statement's text is the same for any number of ids.

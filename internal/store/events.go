@@ -30,6 +30,15 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, ev *argus.Event) er
 	if err != nil {
 		return fmt.Errorf("store: create event: %w", err)
 	}
+	if s.outbox {
+		// In the event's own transaction: a rolled-back event notifies
+		// nobody, a committed one is dispatched even after a crash (D12).
+		_, err := tx.ExecContext(ctx, `INSERT INTO argus_notify_outbox (event_id, due) VALUES ($1, $2)`,
+			ev.ID, s.dialect.t(ev.Received))
+		if err != nil {
+			return fmt.Errorf("store: queue event %d for notification: %w", ev.ID, err)
+		}
+	}
 	return nil
 }
 

@@ -188,7 +188,7 @@ func profileTaken(timeslotID int64) error {
 // becomes its pk (D15).
 func (s *Store) CreateProfile(ctx context.Context, userID int64, in ProfileInput) (argus.Profile, error) {
 	var p argus.Profile
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.profileTx(ctx, func(tx *sql.Tx) error {
 		if err := s.checkReferences(ctx, tx, userID, in); err != nil {
 			return err
 		}
@@ -240,7 +240,7 @@ func (s *Store) setProfileFilters(ctx context.Context, tx *sql.Tx, id int64, fil
 // refused with 400.
 func (s *Store) UpdateProfile(ctx context.Context, userID, id int64, in ProfileInput) (argus.Profile, error) {
 	var p argus.Profile
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.profileTx(ctx, func(tx *sql.Tx) error {
 		if _, err := s.profile(ctx, tx, userID, id); err != nil {
 			return err
 		}
@@ -275,7 +275,7 @@ func (s *Store) UpdateProfile(ctx context.Context, userID, id int64, in ProfileI
 
 // DeleteProfile deletes one of the user's profiles.
 func (s *Store) DeleteProfile(ctx context.Context, userID, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM argus_notificationprofile_notificationprofile
+	res, err := s.profileExec(ctx, `DELETE FROM argus_notificationprofile_notificationprofile
 		WHERE timeslot_id = $1 AND user_id = $2`, id, userID)
 	if err != nil {
 		return fmt.Errorf("store: delete profile %d: %w", id, err)

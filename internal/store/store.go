@@ -24,13 +24,24 @@ type Store struct {
 	db      *sql.DB
 	dialect dialect
 	dsn     string // for messages, without a password
+	// outbox makes every stored event an outbox row (D12): true while
+	// ARGUS_SEND_NOTIFICATIONS is on.
+	outbox bool
 }
 
 // Option configures Open.
 type Option func(*options)
 
 type options struct {
-	wrap func(driver.Connector) driver.Connector
+	wrap   func(driver.Connector) driver.Connector
+	outbox bool
+}
+
+// WithNotifications makes the transaction that stores an event also put it
+// in the notification outbox (D12), for a notify.Service to dispatch. Off,
+// nothing is queued (ARGUS_SEND_NOTIFICATIONS=false).
+func WithNotifications(on bool) Option {
+	return func(o *options) { o.outbox = on }
 }
 
 // WithConnector wraps the database driver's connector, to observe every
@@ -129,7 +140,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		_ = db.Close() // the ping error is the one worth reporting
 		return nil, fmt.Errorf("store: connect to %s: %w", dsn, err)
 	}
-	return &Store{db: db, dialect: d, dsn: dsn}, nil
+	return &Store{db: db, dialect: d, dsn: dsn, outbox: o.outbox}, nil
 }
 
 // Close closes the database.

@@ -124,7 +124,7 @@ func (s *Store) insertRecurrences(ctx context.Context, tx *sql.Tx, timeslotID in
 // CreateTimeslot stores a timeslot of ts.UserID with its recurrences. A
 // name the user already has is ErrConflict.
 func (s *Store) CreateTimeslot(ctx context.Context, ts argus.Timeslot) (argus.Timeslot, error) {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.profileTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		ts.ID, err = s.createTimeslot(ctx, tx, ts)
 		return err
@@ -138,7 +138,7 @@ func (s *Store) CreateTimeslot(ctx context.Context, ts argus.Timeslot) (argus.Ti
 // UpdateTimeslot renames one of the user's timeslots and, when recs is
 // not nil, replaces all its recurrences.
 func (s *Store) UpdateTimeslot(ctx context.Context, userID, id int64, name string, recs []argus.TimeRecurrence) (argus.Timeslot, error) {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.profileTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE argus_notificationprofile_timeslot SET name = $3 WHERE id = $1 AND user_id = $2`,
 			id, userID, name)
 		if isUniqueViolation(err) {
@@ -167,7 +167,7 @@ func (s *Store) UpdateTimeslot(ctx context.Context, userID, id int64, name strin
 // DeleteTimeslot deletes one of the user's timeslots and the profile on
 // it (D17).
 func (s *Store) DeleteTimeslot(ctx context.Context, userID, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM argus_notificationprofile_timeslot WHERE id = $1 AND user_id = $2`, id, userID)
+	res, err := s.profileExec(ctx, `DELETE FROM argus_notificationprofile_timeslot WHERE id = $1 AND user_id = $2`, id, userID)
 	if err != nil {
 		return fmt.Errorf("store: delete timeslot %d: %w", id, err)
 	}

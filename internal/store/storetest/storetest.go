@@ -21,10 +21,10 @@ func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 
 // Open opens and migrates the database at dsn, closing it when the test
 // ends.
-func Open(t testing.TB, dsn string) *store.Store {
+func Open(t testing.TB, dsn string, opts ...store.Option) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
+	st, err := store.Open(ctx, dsn, opts...)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -1,0 +1,536 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+// Notification delivery (D10–D14, D20). The outbox holds events to
+// dispatch; dispatch turns one into rendered contents and messages, one per
+// recipient address and medium, in one transaction; workers claim due
+// messages with a lease and record each outcome.
+
+// Message statuses.
+const (
+	StatusQueued  = "queued"
+	StatusSending = "sending"
+	StatusSent    = "sent"
+	StatusFailed  = "failed"
+)
+
+// ValidStatus reports whether s is a message status.
+func ValidStatus(s string) bool {
+	return s == StatusQueued || s == StatusSending || s == StatusSent || s == StatusFailed
+}
+
+// profileTx runs fn in a transaction that changes what profiles are made
+// of. The triggers of migration 00002 bump the profiles version whenever
+// such rows change; on PostgreSQL the transaction bumps it first, so that
+// every such transaction takes that row's lock before any other and two of
+// them can never deadlock over it.
+func (s *Store) profileTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if s.dialect == postgresDialect {
+			if _, err := tx.ExecContext(ctx, bumpProfilesVersion); err != nil {
+				return fmt.Errorf("store: lock profiles: %w", err)
+			}
+		}
+		return fn(tx)
+	})
+}
+
+const bumpProfilesVersion = `UPDATE argus_notify_profiles_version SET version = version + 1 WHERE id = 1`
+
+// profileExec runs one statement that changes what profiles are made of,
+// as profileTx does.
+func (s *Store) profileExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s.dialect != postgresDialect {
+		return s.db.ExecContext(ctx, query, args...)
+	}
+	var res sql.Result
+	err := s.profileTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// ProfilesVersion changes, in the same transaction, whenever a profile,
+// timeslot, recurrence, filter, phone number or a user's email address or
+// active flag changes, so dispatch can keep ActiveProfiles in memory.
+func (s *Store) ProfilesVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.db.QueryRowContext(ctx, `SELECT version FROM argus_notify_profiles_version WHERE id = 1`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: profiles version: %w", err)
+	}
+	return v, nil
+}
+
+// Contact is what dispatch needs of a profile's owner.
+type Contact struct {
+	Username string
+	Email    string
+}
+
+// ActiveProfiles returns every active profile of every active user, with
+// its timeslot, filters and phone number, and the contacts of their users,
+// in five queries however many there are. It returns the version the
+// profiles were read at: ProfilesVersion read before and after the load,
+// which are equal only when no change committed in between.
+func (s *Store) ActiveProfiles(ctx context.Context) ([]argus.Profile, map[int64]Contact, int64, error) {
+	for {
+		before, err := s.ProfilesVersion(ctx)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		profiles, contacts, err := s.activeProfiles(ctx)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		after, err := s.ProfilesVersion(ctx)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		if before == after {
+			return profiles, contacts, after, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+}
+
+func (s *Store) activeProfiles(ctx context.Context) ([]argus.Profile, map[int64]Contact, error) {
+	contacts := map[int64]Contact{}
+	list, err := collect(ctx, s.db, "list active profiles", func(rows *sql.Rows, p *argus.Profile) error {
+		var (
+			media   string
+			phoneID *int64
+			number  *string
+			c       Contact
+		)
+		if err := rows.Scan(&p.ID, &p.UserID, &media, &p.Active, &phoneID, &number, &c.Username, &c.Email); err != nil {
+			return err
+		}
+		p.Media = splitMedia(media)
+		if phoneID != nil {
+			p.PhoneNumber = &argus.PhoneNumber{ID: *phoneID, UserID: p.UserID, Number: *number}
+		}
+		p.Timeslot = argus.Timeslot{ID: p.ID, UserID: p.UserID, Recurrences: []argus.TimeRecurrence{}}
+		p.Filters = []argus.Filter{}
+		contacts[p.UserID] = c
+		return nil
+	}, `SELECT p.timeslot_id, p.user_id, p.media, p.active, ph.id, ph.phone_number, u.username, u.email
+		FROM argus_notificationprofile_notificationprofile p
+		JOIN argus_auth_user u ON u.id = p.user_id
+		LEFT JOIN argus_auth_phonenumber ph ON ph.id = p.phone_number_id
+		WHERE p.active AND u.is_active ORDER BY p.timeslot_id`)
+	if err != nil || len(list) == 0 {
+		return list, contacts, err
+	}
+	byID := make(map[int64]*argus.Profile, len(list))
+	for i := range list {
+		byID[list[i].ID] = &list[i]
+	}
+	type recurrence struct {
+		timeslot         int64
+		days, start, end string
+	}
+	recs, err := collect(ctx, s.db, "list active recurrences", func(rows *sql.Rows, r *recurrence) error {
+		return rows.Scan(&r.timeslot, &r.days, &r.start, &r.end)
+	}, `SELECT r.timeslot_id, r.days, r.start, r."end"
+		FROM argus_notificationprofile_timerecurrence r
+		JOIN argus_notificationprofile_notificationprofile p ON p.timeslot_id = r.timeslot_id
+		WHERE p.active ORDER BY r.id`)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range recs {
+		p, ok := byID[r.timeslot]
+		if !ok {
+			continue // its user is inactive
+		}
+		tr, err := parseRecurrence(r.days, r.start, r.end)
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: timeslot %d: %w", r.timeslot, err)
+		}
+		p.Timeslot.Recurrences = append(p.Timeslot.Recurrences, tr)
+	}
+	type filterOf struct {
+		profile int64
+		filter  argus.Filter
+	}
+	filters, err := collect(ctx, s.db, "list active filters", func(rows *sql.Rows, f *filterOf) error {
+		var raw string
+		if err := rows.Scan(&f.profile, &f.filter.ID, &f.filter.UserID, &f.filter.Name, &raw); err != nil {
+			return err
+		}
+		// As scanFilter: a stored filter that does not parse matches
+		// nothing (D8).
+		f.filter.Spec, _ = argus.ParseFilterSpec([]byte(raw))
+		return nil
+	}, `SELECT pf.notificationprofile_id, f.id, f.user_id, f.name, f.filter_string
+		FROM argus_notificationprofile_notificationprofile_filters pf
+		JOIN argus_notificationprofile_notificationprofile p ON p.timeslot_id = pf.notificationprofile_id
+		JOIN argus_notificationprofile_filter f ON f.id = pf.filter_id
+		WHERE p.active ORDER BY f.id`)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, f := range filters {
+		if p, ok := byID[f.profile]; ok {
+			p.Filters = append(p.Filters, f.filter)
+		}
+	}
+	return list, contacts, nil
+}
+
+// ClaimOutbox takes up to limit events due for dispatch and leases them
+// until now+lease: a dispatcher that dies leaves them to another once the
+// lease ends. On PostgreSQL, dispatchers in other processes skip the rows
+// being claimed (D20).
+func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]int64, error) {
+	return collect(ctx, s.db, "claim outbox", func(rows *sql.Rows, id *int64) error {
+		return rows.Scan(id)
+	}, `UPDATE argus_notify_outbox SET due = $2 WHERE event_id IN (
+			SELECT event_id FROM argus_notify_outbox WHERE due <= $1
+			ORDER BY event_id LIMIT $3`+s.dialect.skipLocked()+`)
+		RETURNING event_id`, s.dialect.t(now), s.dialect.t(now.Add(lease)), limit)
+}
+
+// NextOutboxDue is when the earliest outbox event is due, and false when
+// the outbox is empty.
+func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
+	var due *time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(due) FROM argus_notify_outbox`).Scan(scanNullTime(&due))
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: outbox due: %w", err)
+	}
+	if due == nil {
+		return time.Time{}, false, nil
+	}
+	return *due, true, nil
+}
+
+// DispatchEvent reads an event and its incident as it is now, with its
+// tags and acked flag at now, for dispatch.
+func (s *Store) DispatchEvent(ctx context.Context, eventID int64, now time.Time) (argus.Event, argus.Incident, error) {
+	var ev argus.Event
+	if err := scanEvent(s.db.QueryRowContext(ctx, eventSelect+` WHERE e.id = $1`, eventID), &ev); err != nil {
+		return ev, argus.Incident{}, notFound(err, fmt.Sprintf("event %d", eventID))
+	}
+	inc, err := s.incident(ctx, s.db, ev.IncidentID, now)
+	return ev, inc, err
+}
+
+// MessageContent is the rendered notification of one event on one medium.
+type MessageContent struct {
+	Subject string
+	Body    string
+	HTML    string
+}
+
+// Recipient is one message to queue. A non-empty Error records the
+// message as failed at once (no address to send to).
+type Recipient struct {
+	UserID  int64
+	Address string
+	Error   string
+}
+
+// Outgoing is what one event sends on one medium.
+type Outgoing struct {
+	Medium     argus.Medium
+	Content    MessageContent
+	Recipients []Recipient
+}
+
+// rowsPerInsert bounds a multi-row INSERT of messages far below SQLite's
+// 32,766 parameters.
+const rowsPerInsert = 500
+
+// Enqueue stores what a dispatched event sends and removes the event from
+// the outbox, in one transaction: the messages are queued exactly once
+// even when two dispatchers race for the event. It reports false, storing
+// nothing, when the event is no longer in the outbox. Recipients must
+// already be unique per medium (D11). Queued messages are retried until
+// deadline.
+func (s *Store) Enqueue(ctx context.Context, eventID, incidentID int64, out []Outgoing, now, deadline time.Time) (bool, error) {
+	now = now.UTC().Truncate(time.Microsecond)
+	done := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM argus_notify_outbox WHERE event_id = $1`, eventID)
+		if err != nil {
+			return fmt.Errorf("store: dequeue event %d: %w", eventID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err // someone else dispatched it
+		}
+		done = true
+		for _, o := range out {
+			if len(o.Recipients) == 0 {
+				continue
+			}
+			var contentID int64
+			err := tx.QueryRowContext(ctx, `INSERT INTO argus_notify_content (event_id, medium, subject, body, html)
+				VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+				eventID, string(o.Medium), o.Content.Subject, o.Content.Body, o.Content.HTML).Scan(&contentID)
+			if err != nil {
+				return fmt.Errorf("store: store content of event %d: %w", eventID, err)
+			}
+			for start := 0; start < len(o.Recipients); start += rowsPerInsert {
+				batch := o.Recipients[start:min(start+rowsPerInsert, len(o.Recipients))]
+				if err := s.insertMessages(ctx, tx, contentID, eventID, incidentID, o.Medium, batch, now, deadline); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return done && err == nil, err
+}
+
+func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, contentID, eventID, incidentID int64, medium argus.Medium,
+	batch []Recipient, now, deadline time.Time) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO argus_notify_message (content_id, event_id, incident_id, medium, created, updated, due, deadline,
+		user_id, recipient, status, last_error) VALUES `)
+	args := []any{contentID, eventID, incidentID, string(medium), s.dialect.t(now), s.dialect.t(deadline)}
+	for i, r := range batch {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		status := StatusQueued
+		if r.Error != "" {
+			status = StatusFailed
+		}
+		var user *int64
+		if r.UserID != 0 {
+			user = &r.UserID
+		}
+		n := len(args)
+		fmt.Fprintf(&q, "($1, $2, $3, $4, $5, $5, $5, $6, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
+		args = append(args, user, r.Address, status, r.Error)
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("store: queue messages of event %d: %w", eventID, err)
+	}
+	return nil
+}
+
+// Message is one queued notification and its delivery record.
+type Message struct {
+	ID         int64
+	EventID    int64
+	IncidentID int64
+	UserID     *int64
+	Username   string // "" when the user is gone
+	Medium     argus.Medium
+	Recipient  string
+	Status     string
+	Attempts   int
+	LastError  string
+	Created    time.Time
+	Updated    time.Time
+	// Due is the next attempt of a queued message and the end of the
+	// lease of one being sent.
+	Due      time.Time
+	Deadline time.Time
+	Sent     *time.Time
+	// Content is filled only by ClaimMessages.
+	Content MessageContent
+}
+
+const messageColumns = `m.id, m.event_id, m.incident_id, m.user_id, COALESCE(u.username, ''), m.medium, m.recipient,
+	m.status, m.attempts, m.last_error, m.created, m.updated, m.due, m.deadline, m.sent`
+
+func scanMessage(row interface{ Scan(...any) error }, m *Message, extra ...any) error {
+	var medium string
+	err := row.Scan(append([]any{&m.ID, &m.EventID, &m.IncidentID, &m.UserID, &m.Username, &medium, &m.Recipient,
+		&m.Status, &m.Attempts, &m.LastError, scanTime(&m.Created), scanTime(&m.Updated), scanTime(&m.Due),
+		scanTime(&m.Deadline), scanNullTime(&m.Sent)}, extra...)...)
+	m.Medium = argus.Medium(strings.TrimSpace(medium))
+	return err
+}
+
+// ClaimMessages takes up to limit messages that are due (queued ones whose
+// next attempt has come, and ones whose sender's lease ran out), marks
+// them sending with a lease until now+lease and counts the attempt. The
+// attempt number is the claim's token: outcomes recorded with another
+// number are ignored, so a worker whose lease ran out cannot overwrite
+// the work of the one that took over. Workers in other processes skip the
+// rows being claimed (D20).
+func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Message, error) {
+	type claimed struct {
+		id, content int64
+	}
+	rows, err := collect(ctx, s.db, "claim messages", func(rows *sql.Rows, c *claimed) error {
+		return rows.Scan(&c.id, &c.content)
+	}, `UPDATE argus_notify_message SET status = 'sending', attempts = attempts + 1, due = $2, updated = $1
+		WHERE id IN (
+			SELECT id FROM argus_notify_message WHERE status IN ('queued', 'sending') AND due <= $1
+			ORDER BY due, id LIMIT $3`+s.dialect.skipLocked()+`)
+		RETURNING id, content_id`, s.dialect.t(now), s.dialect.t(now.Add(lease)), limit)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.id
+	}
+	msgs, err := collect(ctx, s.db, "read claimed messages", func(rows *sql.Rows, m *Message) error {
+		return scanMessage(rows, m, &m.Content.Subject, &m.Content.Body, &m.Content.HTML)
+	}, `SELECT `+messageColumns+`, c.subject, c.body, c.html FROM argus_notify_message m
+		JOIN argus_notify_content c ON c.id = m.content_id
+		LEFT JOIN argus_auth_user u ON u.id = m.user_id
+		WHERE m.id `+s.dialect.inIDs("$1")+` ORDER BY m.due, m.id`, s.dialect.ids(ids))
+	return msgs, err
+}
+
+// MessageSent records that attempt of message id was delivered. It
+// reports false when the claim was lost (the lease ran out and another
+// worker took the message).
+func (s *Store) MessageSent(ctx context.Context, id int64, attempt int, now time.Time) (bool, error) {
+	return s.recordOutcome(ctx, id, attempt, `status = 'sent', sent = $3, updated = $3, last_error = ''`, s.dialect.t(now))
+}
+
+// MessageFailed records that attempt of message id failed for good.
+func (s *Store) MessageFailed(ctx context.Context, id int64, attempt int, reason string, now time.Time) (bool, error) {
+	return s.recordOutcome(ctx, id, attempt, `status = 'failed', updated = $3, last_error = $4`, s.dialect.t(now), reason)
+}
+
+// MessageRetry records that attempt of message id failed and queues it
+// again for next.
+func (s *Store) MessageRetry(ctx context.Context, id int64, attempt int, reason string, now, next time.Time) (bool, error) {
+	return s.recordOutcome(ctx, id, attempt, `status = 'queued', updated = $3, last_error = $4, due = $5`,
+		s.dialect.t(now), reason, s.dialect.t(next))
+}
+
+// ReleaseMessage gives back a claimed message that was not attempted (the
+// worker is shutting down): queued again, due now, the attempt uncounted.
+func (s *Store) ReleaseMessage(ctx context.Context, id int64, attempt int, now time.Time) (bool, error) {
+	return s.recordOutcome(ctx, id, attempt, `status = 'queued', updated = $3, due = $3, attempts = attempts - 1`, s.dialect.t(now))
+}
+
+func (s *Store) recordOutcome(ctx context.Context, id int64, attempt int, set string, args ...any) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE argus_notify_message SET `+set+`
+		WHERE id = $1 AND attempts = $2 AND status = 'sending'`, append([]any{id, attempt}, args...)...)
+	if err != nil {
+		return false, fmt.Errorf("store: record outcome of message %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: record outcome of message %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// NextMessageDue is when the earliest queued or leased message is due, and
+// false when there is none.
+func (s *Store) NextMessageDue(ctx context.Context) (time.Time, bool, error) {
+	var due *time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(due) FROM argus_notify_message WHERE status IN ('queued', 'sending')`).
+		Scan(scanNullTime(&due))
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: message due: %w", err)
+	}
+	if due == nil {
+		return time.Time{}, false, nil
+	}
+	return *due, true, nil
+}
+
+// MessageFilter selects messages; zero fields select all.
+type MessageFilter struct {
+	Status     string
+	IncidentID int64
+	// Before selects messages with a smaller id (the cursor of the
+	// newest-first listing).
+	Before int64
+}
+
+// Messages lists messages newest first, at most limit, and reports
+// whether there are more.
+func (s *Store) Messages(ctx context.Context, f MessageFilter, limit int) ([]Message, bool, error) {
+	q := `SELECT ` + messageColumns + ` FROM argus_notify_message m LEFT JOIN argus_auth_user u ON u.id = m.user_id
+		WHERE ($1 = '' OR m.status = $1) AND ($2 = 0 OR m.incident_id = $2) AND ($3 = 0 OR m.id < $3)
+		ORDER BY m.id DESC LIMIT $4`
+	list, err := collect(ctx, s.db, "list messages", func(rows *sql.Rows, m *Message) error {
+		return scanMessage(rows, m)
+	}, q, f.Status, f.IncidentID, f.Before, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(list) > limit {
+		return list[:limit], true, nil
+	}
+	return list, false, nil
+}
+
+// Message returns one message.
+func (s *Store) Message(ctx context.Context, id int64) (Message, error) {
+	var m Message
+	err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM argus_notify_message m
+		LEFT JOIN argus_auth_user u ON u.id = m.user_id WHERE m.id = $1`, id), &m)
+	if err != nil {
+		return m, notFound(err, fmt.Sprintf("message %d", id))
+	}
+	return m, nil
+}
+
+// ErrNotRetryable is RetryMessage's answer for a message that is sent or
+// being sent.
+var ErrNotRetryable = errors.New("only a failed or queued message can be retried")
+
+// RetryMessage queues a failed (or queued) message again, due now and
+// retried until deadline; its attempts and last error stay as a record.
+// A message without a recipient cannot be retried.
+func (s *Store) RetryMessage(ctx context.Context, id int64, now, deadline time.Time) (Message, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE argus_notify_message SET status = 'queued', due = $2, updated = $2, deadline = $3
+		WHERE id = $1 AND status IN ('failed', 'queued') AND recipient <> ''`, id, s.dialect.t(now), s.dialect.t(deadline))
+	if err != nil {
+		return Message{}, fmt.Errorf("store: retry message %d: %w", id, err)
+	}
+	m, err := s.Message(ctx, id)
+	if err != nil {
+		return m, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return m, fmt.Errorf("store: retry message %d: %w", id, err)
+	} else if n == 0 {
+		if m.Recipient == "" {
+			return m, fmt.Errorf("store: message %d has no recipient: %w", id, ErrNotRetryable)
+		}
+		return m, fmt.Errorf("store: message %d is %s: %w", id, m.Status, ErrNotRetryable)
+	}
+	return m, nil
+}
+
+// PruneMessages deletes the messages sent before before, and the contents
+// no message uses any more. It returns how many messages it deleted.
+func (s *Store) PruneMessages(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM argus_notify_message WHERE status = 'sent' AND sent < $1`, s.dialect.t(before))
+		if err != nil {
+			return fmt.Errorf("store: prune messages: %w", err)
+		}
+		if n, err = res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM argus_notify_content WHERE NOT EXISTS (
+			SELECT 1 FROM argus_notify_message m WHERE m.content_id = argus_notify_content.id)`)
+		if err != nil {
+			return fmt.Errorf("store: prune contents: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}
