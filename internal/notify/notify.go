@@ -1,25 +1,111 @@
 // Package notify tells people about events (D10–D14). Every change that
-// creates an event hands it to a Dispatcher after the transaction that
-// stored it has committed; delivery itself (outbox, media, retries) is
-// built on that seam.
+// creates an event records, in the event's own transaction, that the event
+// must be dispatched (the outbox, D12). A Service then decides who hears
+// about it with the one matcher (D8, D9), queues one message per recipient
+// address and medium (D11), and its workers deliver the messages through
+// the media, retrying transient failures until a deadline and recording
+// every outcome.
 package notify
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/argus-go/argus/internal/argus"
 )
 
 // Dispatcher receives each event once it is committed (D10): STA from
 // incident creation, END, CLO, REO, OTH from the events endpoint, ACK from
-// the acks endpoint. Dispatch must not block the request for long.
+// the acks endpoint. The event is already in the outbox when notifications
+// are on, so Dispatch is only a wake-up and must not block.
 type Dispatcher interface {
 	Dispatch(ctx context.Context, ev argus.Event)
 }
 
-// Discard is the Dispatcher while no notification medium exists: it drops
-// every event.
+// Discard is the Dispatcher while notifications are off
+// (ARGUS_SEND_NOTIFICATIONS=false): it drops every event.
 type Discard struct{}
 
 // Dispatch implements Dispatcher.
 func (Discard) Dispatch(context.Context, argus.Event) {}
+
+// Notice is what a medium renders: one event and its incident as it is
+// after the event (D10).
+type Notice struct {
+	Event    argus.Event
+	Incident argus.Incident
+	// Location is TIME_ZONE, in which times are shown.
+	Location *time.Location
+	// SiteURL is ARGUS_SITE_URL, the web UI's address; when it is set the
+	// email links to the incident (D14).
+	SiteURL string
+}
+
+// Content is a rendered notification, shared by every recipient of one
+// event on one medium.
+type Content struct {
+	Subject string
+	Text    string
+	HTML    string // empty for media without HTML
+}
+
+// Contact is what a medium may need of a profile's owner.
+type Contact struct {
+	UserID   int64
+	Username string
+	Email    string
+}
+
+// Message is one notification to one recipient on one medium, as a worker
+// hands it to the medium.
+type Message struct {
+	ID         int64
+	EventID    int64
+	IncidentID int64
+	Medium     argus.Medium
+	// Recipient is the address the message is for: the user's email
+	// address for EM, the profile's E.164 phone number for SM.
+	Recipient string
+	Content
+	// Attempt counts from 1.
+	Attempt int
+}
+
+// Medium delivers notifications one way (D13). Adding a medium is one new
+// type registered under its code. Retrying is not the medium's business:
+// the workers retry every medium's transient failures the same way.
+type Medium interface {
+	// Render makes the content of one event for this medium; it runs once
+	// per event, at dispatch.
+	Render(n *Notice) Content
+	// Recipient is where profile p of user c sends on this medium. An
+	// error means the profile can never be reached this way (no email
+	// address, no phone number): the message is recorded as failed at once.
+	Recipient(c Contact, p *argus.Profile) (string, error)
+	// Send delivers one message. An error wrapped with Permanent is not
+	// retried; any other error is.
+	Send(ctx context.Context, m *Message) error
+}
+
+// permanentError marks a failure that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as a failure that retrying cannot fix (a 5xx SMTP
+// reply, an invalid address). Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
+
+// IsPermanent reports whether err, or an error it wraps, was marked with
+// Permanent.
+func IsPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p)
+}
