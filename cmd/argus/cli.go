@@ -46,6 +46,9 @@ func commands() []command {
 		{"setpassword", "USERNAME PASSWORD", "set a user's password", cmdSetPassword},
 		{"grantsuperuser", "USERNAME", "make a user superuser and staff", cmdGrantSuperuser},
 		{"revokesuperuser", "USERNAME", "take superuser and staff away from a user", cmdRevokeSuperuser},
+		{"worker", "", "dispatch and send notifications without serving HTTP (serve does this too)", cmdWorker},
+		{"dev-smtp", "[--addr HOST:PORT]", "run a local SMTP server that prints every message it receives (for development)", cmdDevSMTP},
+		{"notifications", "list [--status S] [--incident N] [--limit N] | retry ID…", "list notification messages, or queue failed ones again", cmdNotifications},
 	}
 }
 
@@ -144,7 +147,8 @@ func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "-
 func (f *flagSet) printHelp() {
 	w := f.e.stdout
 	for _, c := range commands() {
-		if c.name == f.Name() {
+		// "notifications list" is documented under "notifications".
+		if c.name == strings.Fields(f.Name())[0] {
 			fmt.Fprintf(w, "Usage: argus %s %s\n\n%s.\n", c.name, c.args, capitalize(c.summary))
 		}
 	}
@@ -177,7 +181,7 @@ func openStore(ctx context.Context, e *env) (config.Config, *store.Store, error)
 	if err != nil {
 		return cfg, nil, err
 	}
-	st, err := store.Open(ctx, cfg.DatabaseDSN())
+	st, err := store.Open(ctx, cfg.DatabaseDSN(), store.WithNotifications(cfg.SendNotifications))
 	if err != nil {
 		return cfg, nil, err
 	}

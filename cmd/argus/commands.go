@@ -41,12 +41,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	log := newLogger(e.stderr, cfg.Debug)
+	dispatcher, stopNotifier := startNotifier(cfg, st, log, e)
+	// Deferred after st.Close, so it runs before: in-flight messages are
+	// finished or given back while the database is still open.
+	defer stopNotifier()
 	handler := api.New(st, api.Options{
 		Location:        cfg.Location,
 		TokenLifetime:   cfg.TokenLifetime,
 		FrontendOrigins: cfg.FrontendOrigins,
 		Logger:          log,
 		Now:             e.now,
+		Dispatcher:      dispatcher,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -208,12 +208,18 @@ type pageJSON struct {
 // pageLink is the absolute URL of this request with the cursor replaced,
 // keeping the other parameters (api-v1.md §4.3).
 func pageLink(r *http.Request, c store.Cursor) *string {
+	return cursorLink(r, encodeCursor(c))
+}
+
+// cursorLink is the absolute URL of this request with its cursor
+// parameter set to cursor.
+func cursorLink(r *http.Request, cursor string) *string {
 	scheme := "http"
 	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
 		scheme = "https"
 	}
 	q := r.URL.Query()
-	q.Set("cursor", encodeCursor(c))
+	q.Set("cursor", cursor)
 	u := url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
 	s := u.String()
 	return &s

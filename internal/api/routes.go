@@ -75,6 +75,9 @@ func (s *Server) routes() *http.ServeMux {
 		get: s.getFilter, put: s.updateFilter, patch: s.updateFilter, del: s.deleteFilter,
 	})
 
+	// Notification messages and their delivery (D12): superusers only.
+	s.handle("/api/v1/notifications/{$}", authenticated, methods{get: s.listNotifications})
+
 	s.mux.HandleFunc("/", s.notFound)
 	return s.mux
 }

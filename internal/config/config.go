@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net/mail"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -34,6 +35,39 @@ type Config struct {
 	TokenLifetime time.Duration
 	// SessionLifetime is how long a web login session lives.
 	SessionLifetime time.Duration
+
+	// SendNotifications is ARGUS_SEND_NOTIFICATIONS, the master switch of
+	// notifications (D12): while false nothing is queued or sent.
+	SendNotifications bool
+	// NotificationWorkers is how many messages a process sends at once.
+	NotificationWorkers int
+	// NotificationRetryFor is how long transient failures are retried.
+	NotificationRetryFor time.Duration
+	// NotificationKeep is how long sent messages are kept.
+	NotificationKeep time.Duration
+	// SiteURL is the web UI's address, for links in notifications (D14).
+	SiteURL string
+	// SMSGateway is the email-to-SMS gateway's address; "" means no SMS
+	// medium (D13).
+	SMSGateway string
+	// Email is the SMTP server and sender of notifications.
+	Email Email
+}
+
+// Email configures the SMTP server notifications go through, named as the
+// original's Django settings (api-v1.md §9).
+type Email struct {
+	Host     string
+	Port     int
+	User     string
+	Password string
+	// UseTLS requires STARTTLS; false sends in plain text, for local
+	// relays and `argus dev-smtp`.
+	UseTLS bool
+	// UseSSL connects with implicit TLS (port 465).
+	UseSSL  bool
+	Timeout time.Duration
+	From    string
 }
 
 // Var documents one environment variable.
@@ -55,6 +89,20 @@ var Vars = []Var{
 	{"ARGUS_FRONTEND_URL", "", "comma-separated frontend URLs whose origins CORS allows, with credentials"},
 	{"ARGUS_TOKEN_EXPIRES_AFTER_DAYS", "14", "days an API token stays valid after it is issued"},
 	{"ARGUS_SESSION_EXPIRES_AFTER_DAYS", "14", "days a web login session stays valid"},
+	{"ARGUS_SEND_NOTIFICATIONS", "false", "queue and send notifications; while false nothing is queued"},
+	{"ARGUS_NOTIFICATION_WORKERS", "4", "messages each serve or worker process sends at once"},
+	{"ARGUS_NOTIFICATION_RETRY_FOR", "24h", "how long transient delivery failures are retried (Go duration, or days as 2d)"},
+	{"ARGUS_NOTIFICATION_KEEP", "30d", "how long sent messages are kept before they are pruned"},
+	{"ARGUS_SITE_URL", "", "the web UI's address (https://argus.example.org); notifications link to the incident there"},
+	{"ARGUS_SMS_GATEWAY_ADDRESS", "", "email-to-SMS gateway address; unset, profiles' SMS medium is skipped with a warning"},
+	{"EMAIL_HOST", "localhost", "SMTP server for notifications"},
+	{"EMAIL_PORT", "(587, or 465 with EMAIL_USE_SSL)", "SMTP port"},
+	{"EMAIL_HOST_USER", "", "SMTP user name; unset, no authentication"},
+	{"EMAIL_HOST_PASSWORD", "", "SMTP password (never logged)"},
+	{"EMAIL_USE_TLS", "true", "require STARTTLS; false sends in plain text, for local relays and argus dev-smtp"},
+	{"EMAIL_USE_SSL", "false", "connect with implicit TLS (port 465) instead of STARTTLS"},
+	{"EMAIL_TIMEOUT", "10", "seconds an SMTP connection may take"},
+	{"DEFAULT_FROM_EMAIL", "argus@localhost", "From address of notifications"},
 }
 
 // Load reads the configuration through getenv (os.Getenv in production, a
@@ -95,7 +143,111 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.SessionLifetime, err = parseDays(getenv, "ARGUS_SESSION_EXPIRES_AFTER_DAYS", 14); err != nil {
 		return c, err
 	}
+	if err := c.loadNotifications(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadNotifications reads the settings of notification delivery.
+func (c *Config) loadNotifications(getenv func(string) string) error {
+	var err error
+	if c.SendNotifications, err = parseBool(getenv, "ARGUS_SEND_NOTIFICATIONS", false); err != nil {
+		return err
+	}
+	if c.NotificationWorkers, err = parseInt(getenv, "ARGUS_NOTIFICATION_WORKERS", 4, 1, 256); err != nil {
+		return err
+	}
+	if c.NotificationRetryFor, err = parseDuration(getenv, "ARGUS_NOTIFICATION_RETRY_FOR", 24*time.Hour); err != nil {
+		return err
+	}
+	if c.NotificationKeep, err = parseDuration(getenv, "ARGUS_NOTIFICATION_KEEP", 30*24*time.Hour); err != nil {
+		return err
+	}
+	c.SiteURL = strings.TrimRight(strings.TrimSpace(getenv("ARGUS_SITE_URL")), "/")
+	if c.SiteURL != "" {
+		u, err := url.Parse(c.SiteURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("config: ARGUS_SITE_URL: %q is not an http(s) URL", c.SiteURL)
+		}
+	}
+	if c.SMSGateway = strings.TrimSpace(getenv("ARGUS_SMS_GATEWAY_ADDRESS")); c.SMSGateway != "" {
+		if _, err := mail.ParseAddress(c.SMSGateway); err != nil {
+			return fmt.Errorf("config: ARGUS_SMS_GATEWAY_ADDRESS: %q is not an email address", c.SMSGateway)
+		}
+	}
+	e := &c.Email
+	if e.Host = strings.TrimSpace(getenv("EMAIL_HOST")); e.Host == "" {
+		e.Host = "localhost"
+	}
+	e.User = getenv("EMAIL_HOST_USER")
+	e.Password = getenv("EMAIL_HOST_PASSWORD")
+	if e.UseSSL, err = parseBool(getenv, "EMAIL_USE_SSL", false); err != nil {
+		return err
+	}
+	// STARTTLS is the default, as in the original; asking for implicit
+	// TLS turns it off unless it was asked for too, which is a mistake.
+	tlsSet := strings.TrimSpace(getenv("EMAIL_USE_TLS")) != ""
+	if e.UseTLS, err = parseBool(getenv, "EMAIL_USE_TLS", !e.UseSSL); err != nil {
+		return err
+	}
+	if e.UseSSL && e.UseTLS && tlsSet {
+		return fmt.Errorf("config: EMAIL_USE_TLS and EMAIL_USE_SSL are mutually exclusive: set only one to true")
+	}
+	port := 587
+	if e.UseSSL {
+		port = 465
+	}
+	if e.Port, err = parseInt(getenv, "EMAIL_PORT", port, 1, 65535); err != nil {
+		return err
+	}
+	seconds, err := parseInt(getenv, "EMAIL_TIMEOUT", 10, 1, 3600)
+	if err != nil {
+		return err
+	}
+	e.Timeout = time.Duration(seconds) * time.Second
+	if e.From = strings.TrimSpace(getenv("DEFAULT_FROM_EMAIL")); e.From == "" {
+		e.From = "argus@localhost"
+	}
+	if _, err := mail.ParseAddress(e.From); err != nil {
+		return fmt.Errorf("config: DEFAULT_FROM_EMAIL: %q is not an email address", e.From)
+	}
+	return nil
+}
+
+// parseInt reads a whole number from lo to hi.
+func parseInt(getenv func(string) string, name string, def, lo, hi int) (int, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return def, fmt.Errorf("config: %s: %q is not a number from %d to %d", name, v, lo, hi)
+	}
+	return n, nil
+}
+
+// parseDuration reads a Go duration (90m, 24h) or a number of days (30d),
+// positive and at most a century.
+func parseDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	bad := fmt.Errorf("config: %s: %q is not a duration (use 90m, 24h or 30d)", name, v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 || n > maxDays {
+			return def, bad
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 || d > maxDays*24*time.Hour {
+		return def, bad
+	}
+	return d, nil
 }
 
 // DatabaseDSN is the database to open: DATABASE_URL, or the SQLite file
