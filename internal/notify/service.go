@@ -366,13 +366,11 @@ func (s *Service) deliver(ctx context.Context, m *store.Message) {
 	if medium := s.o.Media[m.Medium]; medium == nil {
 		err = Permanent(fmt.Errorf("no %s medium is configured", m.Medium.Display()))
 	} else {
-		sendCtx, cancel := context.WithTimeout(ctx, s.o.SendTimeout)
-		err = medium.Send(sendCtx, &Message{
+		err = s.send(ctx, medium, &Message{
 			ID: m.ID, EventID: m.EventID, IncidentID: m.IncidentID, Medium: m.Medium, Recipient: m.Recipient,
 			Content: Content{Subject: m.Content.Subject, Text: m.Content.Body, HTML: m.Content.HTML},
 			Attempt: m.Attempts,
 		})
-		cancel()
 	}
 	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
 	defer cancel()
@@ -402,6 +400,19 @@ func (s *Service) deliver(ctx context.Context, m *store.Message) {
 	} else if !ok {
 		s.log.Warn("notify: lease lost before the outcome was recorded", attrs...)
 	}
+}
+
+// send hands m to the medium within SendTimeout. A medium that panics
+// fails the message for good instead of taking the process down.
+func (s *Service) send(ctx context.Context, medium Medium, m *Message) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.o.SendTimeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			err = Permanent(fmt.Errorf("the %s medium panicked: %v", m.Medium.Display(), p))
+		}
+	}()
+	return medium.Send(ctx, m)
 }
 
 // backoff is the delay before the retry after attempt: RetryBase doubled

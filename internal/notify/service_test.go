@@ -831,3 +831,54 @@ func TestPruneKeepsFailedAndRecent(t *testing.T) {
 		}
 	})
 }
+
+// A committed event wakes the dispatcher and it the workers: with an hour
+// between polls, mail still goes out at once.
+func TestDispatchWakesTheService(t *testing.T) {
+	eachRig(t, func(t *testing.T, r *rig) {
+		alice := r.user("alice", "alice@example.org")
+		r.profile(alice, argus.FilterSpec{SourceIDs: []int64{r.src.ID}}, []argus.Medium{argus.MediumEmail}, nil)
+		svc := r.service(notify.Options{Poll: time.Hour, Now: time.Now})
+		ctx, cancel := context.WithCancel(r.ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = svc.Run(ctx)
+		}()
+		defer func() {
+			cancel()
+			<-done
+		}()
+		waitCtx, stop := context.WithTimeout(r.ctx, time.Minute)
+		defer stop()
+		for i := 1; i <= 3; i++ {
+			_, ev := r.incident("wake " + itoa(int64(i)))
+			svc.Dispatch(r.ctx, ev)
+			if _, err := r.sink.Wait(waitCtx, i); err != nil {
+				t.Fatalf("event %d: no mail without polling: %v", i, err)
+			}
+		}
+	})
+}
+
+// panicMedium stands for a medium with a bug.
+type panicMedium struct{ *notify.Email }
+
+func (panicMedium) Send(context.Context, *notify.Message) error { panic("bug") }
+
+func TestPanickingMediumFailsTheMessage(t *testing.T) {
+	eachRig(t, func(t *testing.T, r *rig) {
+		alice := r.user("alice", "alice@example.org")
+		r.profile(alice, argus.FilterSpec{SourceIDs: []int64{r.src.ID}}, []argus.Medium{argus.MediumEmail}, nil)
+		svc := r.service(notify.Options{Media: map[argus.Medium]notify.Medium{
+			argus.MediumEmail: panicMedium{notify.NewEmail(r.smtp())},
+		}})
+		r.incident("x")
+		r.dispatch(svc)
+		r.deliver(svc)
+		m := r.messages(store.MessageFilter{})[0]
+		if m.Status != store.StatusFailed || !strings.Contains(m.LastError, "panicked: bug") {
+			t.Errorf("%+v", m)
+		}
+	})
+}
