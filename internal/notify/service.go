@@ -239,15 +239,19 @@ func (s *Service) dispatch(ctx context.Context, eventID int64) error {
 	if err != nil || !queued {
 		return err
 	}
+	wakeWorker := false
 	for _, o := range out {
 		for _, r := range o.Recipients {
 			if r.Error != "" {
 				s.log.Error("notify: cannot notify", "incident", inc.ID, "event", ev.ID, "medium", o.Medium,
 					"user", contacts[r.UserID].Username, "err", r.Error)
 			} else {
-				wake(s.wwak)
+				wakeWorker = true
 			}
 		}
+	}
+	if wakeWorker {
+		wake(s.wwak) // a worker that claims a full batch wakes the next
 	}
 	return nil
 }

@@ -823,8 +823,8 @@ func TestPruneKeepsFailedAndRecent(t *testing.T) {
 		if !slices.Equal(left, []string{store.StatusFailed, store.StatusSent, store.StatusFailed}) {
 			t.Errorf("left %v", left)
 		}
-		// Contents still used are kept: the failed message of the pruned
-		// event can still be retried and sent.
+		// The failed message kept from the pruned event has no recipient,
+		// so it cannot be retried.
 		failed := r.messages(store.MessageFilter{Status: store.StatusFailed})
 		if _, err := r.st.RetryMessage(r.ctx, failed[0].ID, r.clock.Now(), r.clock.Now().Add(time.Hour)); !errors.Is(err, store.ErrNotRetryable) {
 			t.Errorf("retrying a message without recipient: %v", err)
