@@ -95,14 +95,14 @@ func clockOf(t time.Time) (int, TimeOfDay) {
 // representation can later become an index by source and tag key without
 // changing callers. A Matcher is safe for concurrent use.
 type Matcher struct {
-	profiles []Profile
-	// live holds the profiles that can fire: active, with a recurrence
-	// that has a day, and with a filter that is not empty.
+	// live holds the profiles that can fire, in input order: active,
+	// with a recurrence that has a day, and with a filter that is not
+	// empty.
 	live []compiledProfile
 }
 
 type compiledProfile struct {
-	index   int // into Matcher.profiles
+	p       *Profile // into the profiles the Matcher was made with
 	recs    []compiledRecurrence
 	filters []compiledFilter
 }
@@ -127,35 +127,72 @@ type tagGroup struct {
 // NewMatcher prepares profiles for matching. The Matcher keeps profiles and
 // returns pointers into it, so the caller must not modify them afterwards.
 func NewMatcher(profiles []Profile) *Matcher {
-	m := &Matcher{profiles: profiles}
+	m := &Matcher{}
 	for i := range profiles {
-		p := &profiles[i]
-		if !p.Active {
-			continue
-		}
-		cp := compiledProfile{index: i}
-		for _, r := range p.Timeslot.Recurrences {
-			var days uint8
-			for _, d := range r.Days {
-				if 1 <= d && d <= 7 {
-					days |= 1 << d
-				}
-			}
-			if days != 0 && r.Start <= r.End {
-				cp.recs = append(cp.recs, compiledRecurrence{days: days, start: r.Start, end: r.End})
-			}
-		}
-		for _, f := range p.Filters {
-			if len(f.Spec.SourceIDs) == 0 && len(f.Spec.Tags) == 0 {
-				continue // matches nothing (D8)
-			}
-			cp.filters = append(cp.filters, compileFilter(f.Spec))
-		}
-		if len(cp.recs) > 0 && len(cp.filters) > 0 {
+		if cp, ok := compileProfile(&profiles[i]); ok {
 			m.live = append(m.live, cp)
 		}
 	}
 	return m
+}
+
+// Replace returns a Matcher over m's profiles but those of the users,
+// and profiles, which must be theirs: how a cache of every profile takes
+// in the changes of a few users without compiling the others again. When
+// m's profiles and profiles are both in ID order, so is the result. m is
+// unchanged; the result keeps profiles as NewMatcher does.
+func (m *Matcher) Replace(users []int64, profiles []Profile) *Matcher {
+	drop := make(map[int64]bool, len(users))
+	for _, u := range users {
+		drop[u] = true
+	}
+	out := &Matcher{live: make([]compiledProfile, 0, len(m.live)+len(profiles))}
+	next := 0 // into profiles
+	take := func() {
+		if cp, ok := compileProfile(&profiles[next]); ok {
+			out.live = append(out.live, cp)
+		}
+		next++
+	}
+	for _, cp := range m.live {
+		if drop[cp.p.UserID] {
+			continue
+		}
+		for next < len(profiles) && profiles[next].ID < cp.p.ID {
+			take()
+		}
+		out.live = append(out.live, cp) // compiled already; never modified
+	}
+	for next < len(profiles) {
+		take()
+	}
+	return out
+}
+
+// compileProfile prepares p and reports whether it can ever fire.
+func compileProfile(p *Profile) (compiledProfile, bool) {
+	cp := compiledProfile{p: p}
+	if !p.Active {
+		return cp, false
+	}
+	for _, r := range p.Timeslot.Recurrences {
+		var days uint8
+		for _, d := range r.Days {
+			if 1 <= d && d <= 7 {
+				days |= 1 << d
+			}
+		}
+		if days != 0 && r.Start <= r.End {
+			cp.recs = append(cp.recs, compiledRecurrence{days: days, start: r.Start, end: r.End})
+		}
+	}
+	for _, f := range p.Filters {
+		if len(f.Spec.SourceIDs) == 0 && len(f.Spec.Tags) == 0 {
+			continue // matches nothing (D8)
+		}
+		cp.filters = append(cp.filters, compileFilter(f.Spec))
+	}
+	return cp, len(cp.recs) > 0 && len(cp.filters) > 0
 }
 
 func compileFilter(spec FilterSpec) compiledFilter {
@@ -187,7 +224,7 @@ func (m *Matcher) Match(inc *Incident, at time.Time) []*Profile {
 		}
 		for j := range cp.filters {
 			if cp.filters[j].matches(inc) {
-				out = append(out, &m.profiles[cp.index])
+				out = append(out, cp.p)
 				break
 			}
 		}

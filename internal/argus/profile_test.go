@@ -2,6 +2,7 @@ package argus_test
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 	_ "time/tzdata" // Europe/Oslo exists on hosts without a zoneinfo database
@@ -368,4 +369,83 @@ func TestMatcherAgreesWithProfileMatches(t *testing.T) {
 		t.Errorf("over %d cases, %d profiles matched and %d did not; the generator is too one-sided", cases, matched, missed)
 	}
 	t.Logf("%d cases: %d profile matches, %d non-matches", cases, matched, missed)
+}
+
+// TestMatcherReplace checks that replacing some users' profiles gives a
+// Matcher that matches exactly as one built afresh over the same
+// profiles, in the same order, and leaves the original as it was.
+func TestMatcherReplace(t *testing.T) {
+	monday := time.Date(2026, 1, 5, 12, 0, 0, 0, oslo(t))
+	r := rand.New(rand.NewPCG(10, 4))
+	nextID := int64(0)
+	// randProfile is a profile of user, which fires for sources 1–4 half
+	// the time and can be inactive or without a recurrence.
+	randProfile := func(user int64) argus.Profile {
+		nextID += 1 + r.Int64N(3)
+		p := argus.Profile{ID: nextID, UserID: user, Active: r.IntN(8) > 0}
+		if r.IntN(8) > 0 {
+			p.Timeslot = argus.DefaultTimeslot(nextID)
+		}
+		for range r.IntN(3) {
+			p.Filters = append(p.Filters, argus.Filter{Spec: spec([]int64{1 + r.Int64N(4)})})
+		}
+		return p
+	}
+	ids := func(list []*argus.Profile) []int64 {
+		var out []int64
+		for _, p := range list {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	for c := range 200 {
+		// Users 1–6 with 0–3 profiles each, interleaved by ID.
+		var before []argus.Profile
+		for range r.IntN(15) {
+			before = append(before, randProfile(1+r.Int64N(6)))
+		}
+		old := argus.NewMatcher(before)
+		oldMatches := make(map[int64][]int64)
+		for src := int64(1); src <= 4; src++ {
+			oldMatches[src] = ids(old.Match(incident(src), monday))
+		}
+
+		// Replace 0–3 users' profiles: some keep theirs, some get new
+		// ones, some lose them all.
+		var users []int64
+		var fresh []argus.Profile
+		for _, u := range r.Perm(6)[:r.IntN(4)] {
+			user := int64(u + 1)
+			users = append(users, user)
+			for _, p := range before {
+				if p.UserID == user && r.IntN(2) == 0 {
+					fresh = append(fresh, p) // unchanged
+				}
+			}
+			for range r.IntN(3) {
+				fresh = append(fresh, randProfile(user))
+			}
+		}
+		byID := func(a, b argus.Profile) int { return int(a.ID - b.ID) } // small IDs
+		slices.SortFunc(fresh, byID)
+		var want []argus.Profile
+		for _, p := range before {
+			if !slices.Contains(users, p.UserID) {
+				want = append(want, p)
+			}
+		}
+		want = append(want, fresh...)
+		slices.SortFunc(want, byID)
+
+		got := old.Replace(users, fresh)
+		afresh := argus.NewMatcher(want)
+		for src := int64(1); src <= 4; src++ {
+			if diff := cmp.Diff(ids(afresh.Match(incident(src), monday)), ids(got.Match(incident(src), monday))); diff != "" {
+				t.Fatalf("case %d, source %d: profiles matched after replacing users %v (-NewMatcher +Replace):\n%s", c, src, users, diff)
+			}
+			if diff := cmp.Diff(oldMatches[src], ids(old.Match(incident(src), monday))); diff != "" {
+				t.Fatalf("case %d, source %d: the replaced Matcher changed (-before +after):\n%s", c, src, diff)
+			}
+		}
+	}
 }

@@ -195,6 +195,28 @@ func BenchmarkNotifyLatency(b *testing.B) {
 	}
 }
 
+// Creating an incident with three tags while notifications are on: the
+// transaction that commits the incident, its tags, its STA event and the
+// event's outbox row with the snapshot of the incident that dispatch will
+// match and render. One at a time, with nothing dispatching.
+func BenchmarkCreateIncidentQueued(b *testing.B) {
+	for _, backend := range benchBackends {
+		b.Run(backend, func(b *testing.B) {
+			st := benchOpen(b, backend)
+			src := benchSource(b, st, "gw1")
+			i := 0
+			for b.Loop() {
+				i++
+				benchIncident(b, st, src, benchWeekday.Add(time.Duration(i)*time.Second), fmt.Sprintf("bench create %d", i),
+					argus.Tag{Key: "object", Value: fmt.Sprintf("object%d", i%1000)},
+					argus.Tag{Key: "location", Value: fmt.Sprintf("location%d", i%50)},
+					argus.Tag{Key: "problem", Value: "down"})
+			}
+			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(time.Millisecond), "ms/incident")
+		})
+	}
+}
+
 // benchProfile is one seeded user with one active EM profile.
 type benchProfile struct {
 	slot        string // the timeslot's name

@@ -30,8 +30,8 @@ type Discard struct{}
 // Dispatch implements Dispatcher.
 func (Discard) Dispatch(context.Context, argus.Event) {}
 
-// Notice is what a medium renders: one event and its incident as it is
-// after the event (D10).
+// Notice is what a medium renders: one event and its incident as it was
+// right after the event (D10), however late dispatch reaches the event.
 type Notice struct {
 	Event    argus.Event
 	Incident argus.Incident

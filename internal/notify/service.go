@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -29,8 +30,8 @@ type Options struct {
 	// RetryFor is ARGUS_NOTIFICATION_RETRY_FOR: how long transient
 	// failures are retried (default 24h).
 	RetryFor time.Duration
-	// Keep is ARGUS_NOTIFICATION_KEEP: how long sent messages are kept
-	// (default 30 days).
+	// Keep is ARGUS_NOTIFICATION_KEEP: how long sent and failed messages
+	// are kept after they were sent or failed (default 30 days).
 	Keep time.Duration
 	// SendTimeout bounds one Send (default 30s); media have their own,
 	// shorter timeouts (EMAIL_TIMEOUT).
@@ -171,7 +172,7 @@ func (s *Service) loop(ctx context.Context, c chan struct{}, step func(context.C
 	}
 }
 
-// pruneLoop deletes old sent messages at start and then hourly.
+// pruneLoop deletes old sent and failed messages at start and then hourly.
 func (s *Service) pruneLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -187,11 +188,12 @@ func (s *Service) pruneLoop(ctx context.Context) {
 	}
 }
 
-// Prune deletes sent messages older than Keep.
+// Prune deletes the messages sent or failed longer than Keep ago; queued
+// ones stay, however old.
 func (s *Service) Prune(ctx context.Context) (int64, error) {
 	n, err := s.st.PruneMessages(ctx, s.o.Now().Add(-s.o.Keep))
 	if n > 0 {
-		s.log.Info("notify: pruned sent messages", "count", n)
+		s.log.Info("notify: pruned sent and failed messages", "count", n)
 	}
 	return n, err
 }
@@ -218,7 +220,8 @@ func (s *Service) DispatchDue(ctx context.Context) (int, error) {
 	return done, nil
 }
 
-// dispatch decides who hears about one event and queues their messages.
+// dispatch decides who hears about one event and queues their messages,
+// both from the incident as the event left it (DispatchEvent).
 func (s *Service) dispatch(ctx context.Context, eventID int64) error {
 	now := s.o.Now()
 	ev, inc, err := s.st.DispatchEvent(ctx, eventID, now)
@@ -307,8 +310,11 @@ func (s *Service) recipients(ev *argus.Event, inc *argus.Incident, matched []*ar
 	return out
 }
 
-// profiles returns the matcher over every active profile, reloaded only
-// when the profiles version moved.
+// profiles returns the matcher over every active profile and their
+// users' contacts. They are loaded in full the first time; after that,
+// when the profiles version moved, only the profiles of the users whose
+// profiles changed are read again and replaced, so that one user's
+// changes cost every instance the reload of that user alone.
 func (s *Service) profiles(ctx context.Context) (*argus.Matcher, map[int64]store.Contact, error) {
 	v, err := s.st.ProfilesVersion(ctx)
 	if err != nil {
@@ -319,11 +325,31 @@ func (s *Service) profiles(ctx context.Context) (*argus.Matcher, map[int64]store
 	if s.matcher != nil && s.version == v {
 		return s.matcher, s.contact, nil
 	}
-	list, contacts, v, err := s.st.ActiveProfiles(ctx)
+	if s.matcher == nil {
+		list, contacts, v, err := s.st.ActiveProfiles(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		s.matcher, s.contact, s.version = argus.NewMatcher(list), contacts, v
+		return s.matcher, s.contact, nil
+	}
+	u, err := s.st.ActiveProfilesSince(ctx, s.version)
 	if err != nil {
 		return nil, nil, err
 	}
-	s.matcher, s.contact, s.version = argus.NewMatcher(list), contacts, v
+	if u.All {
+		s.matcher, s.contact = argus.NewMatcher(u.Profiles), u.Contacts
+	} else {
+		// Dispatches under way keep the matcher and contacts they have:
+		// both are replaced, never modified.
+		contacts := maps.Clone(s.contact)
+		for _, id := range u.Users {
+			delete(contacts, id)
+		}
+		maps.Copy(contacts, u.Contacts)
+		s.matcher, s.contact = s.matcher.Replace(u.Users, u.Profiles), contacts
+	}
+	s.version = u.Version
 	return s.matcher, s.contact, nil
 }
 

@@ -797,7 +797,9 @@ func TestInstancesShareOneQueue(t *testing.T) {
 	})
 }
 
-func TestPruneKeepsFailedAndRecent(t *testing.T) {
+// Prune deletes what was sent or failed more than Keep ago; what was sent
+// or failed since stays.
+func TestPruneSentAndFailed(t *testing.T) {
 	eachRig(t, func(t *testing.T, r *rig) {
 		alice := r.user("alice", "alice@example.org")
 		r.profile(alice, argus.FilterSpec{SourceIDs: []int64{r.src.ID}}, []argus.Medium{argus.MediumEmail}, nil)
@@ -813,18 +815,21 @@ func TestPruneKeepsFailedAndRecent(t *testing.T) {
 		r.deliver(svc)
 		r.clock.Add(2 * time.Hour)
 		n, err := svc.Prune(r.ctx)
-		if err != nil || n != 1 {
-			t.Fatalf("pruned %d, %v; want 1", n, err)
+		if err != nil || n != 2 {
+			t.Fatalf("pruned %d, %v; want 2 (the old event's sent and failed messages)", n, err)
 		}
 		var left []string
 		for _, m := range r.messages(store.MessageFilter{}) {
 			left = append(left, m.Status)
 		}
-		if !slices.Equal(left, []string{store.StatusFailed, store.StatusSent, store.StatusFailed}) {
+		if !slices.Equal(left, []string{store.StatusSent, store.StatusFailed}) {
 			t.Errorf("left %v", left)
 		}
-		// The failed message kept from the pruned event has no recipient,
-		// so it cannot be retried.
+		if log := r.log.String(); !strings.Contains(log, "pruned sent and failed messages") || !strings.Contains(log, "count=2") {
+			t.Errorf("the prune is not logged:\n%s", log)
+		}
+		// The failed message kept has no recipient, so it cannot be
+		// retried.
 		failed := r.messages(store.MessageFilter{Status: store.StatusFailed})
 		if _, err := r.st.RetryMessage(r.ctx, failed[0].ID, r.clock.Now(), r.clock.Now().Add(time.Hour)); !errors.Is(err, store.ErrNotRetryable) {
 			t.Errorf("retrying a message without recipient: %v", err)

@@ -18,8 +18,9 @@ func scanEvent(row interface{ Scan(...any) error }, ev *argus.Event, extra ...an
 	return row.Scan(append(dest, extra...)...)
 }
 
-// insertEvent stores ev and sets its ID.
-func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, ev *argus.Event) error {
+// insertEvent stores ev and sets its ID. While notifications are on, tx
+// puts the event in the outbox when the operation is done (eventTx).
+func (s *Store) insertEvent(ctx context.Context, tx *eventTx, ev *argus.Event) error {
 	ev.Timestamp = ev.Timestamp.UTC().Truncate(time.Microsecond)
 	ev.Received = ev.Received.UTC().Truncate(time.Microsecond)
 	err := tx.QueryRowContext(ctx, `
@@ -31,13 +32,7 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, ev *argus.Event) er
 		return fmt.Errorf("store: create event: %w", err)
 	}
 	if s.outbox {
-		// In the event's own transaction: a rolled-back event notifies
-		// nobody, a committed one is dispatched even after a crash (D12).
-		_, err := tx.ExecContext(ctx, `INSERT INTO argus_notify_outbox (event_id, due) VALUES ($1, $2)`,
-			ev.ID, s.dialect.t(ev.Received))
-		if err != nil {
-			return fmt.Errorf("store: queue event %d for notification: %w", ev.ID, err)
-		}
+		tx.queued = append(tx.queued, queuedEvent{id: ev.ID, incidentID: ev.IncidentID, received: ev.Received})
 	}
 	return nil
 }
@@ -63,8 +58,8 @@ func (s *Store) lockIncident(ctx context.Context, tx *sql.Tx, id int64) (argus.I
 func (s *Store) CreateEvent(ctx context.Context, ev argus.Event, actor *argus.User, now time.Time) (argus.Event, error) {
 	ev.Actor = argus.Actor{ID: actor.ID, Username: actor.Username}
 	ev.Received = now
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		inc, err := s.lockIncident(ctx, tx, ev.IncidentID)
+	err := s.eventTx(ctx, func(tx *eventTx) error {
+		inc, err := s.lockIncident(ctx, tx.Tx, ev.IncidentID)
 		if err != nil {
 			return err
 		}
@@ -135,8 +130,8 @@ func (s *Store) CreateAck(ctx context.Context, ack argus.Ack, actor *argus.User,
 	ack.Event.Type = argus.EventAcknowledge
 	ack.Event.Actor = argus.Actor{ID: actor.ID, Username: actor.Username}
 	ack.Event.Received = now
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.lockIncident(ctx, tx, ack.Event.IncidentID); err != nil {
+	err := s.eventTx(ctx, func(tx *eventTx) error {
+		if _, err := s.lockIncident(ctx, tx.Tx, ack.Event.IncidentID); err != nil {
 			return err
 		}
 		if err := s.insertEvent(ctx, tx, &ack.Event); err != nil {

@@ -58,7 +58,7 @@ func (s *Store) CreateFilter(ctx context.Context, f argus.Filter) (argus.Filter,
 
 // UpdateFilter replaces the name and spec of one of f.UserID's filters.
 func (s *Store) UpdateFilter(ctx context.Context, f argus.Filter) (argus.Filter, error) {
-	res, err := s.profileExec(ctx, `UPDATE argus_notificationprofile_filter SET name = $3, filter_string = $4
+	res, err := s.profileExec(ctx, f.UserID, `UPDATE argus_notificationprofile_filter SET name = $3, filter_string = $4
 		WHERE id = $1 AND user_id = $2`, f.ID, f.UserID, f.Name, f.Spec.String())
 	if isUniqueViolation(err) {
 		return argus.Filter{}, fmt.Errorf("store: filter %q: %w", f.Name, argus.ErrConflict)
@@ -72,7 +72,7 @@ func (s *Store) UpdateFilter(ctx context.Context, f argus.Filter) (argus.Filter,
 // DeleteFilter deletes one of the user's filters; profiles that used it
 // keep their other filters (D17).
 func (s *Store) DeleteFilter(ctx context.Context, userID, id int64) error {
-	res, err := s.profileExec(ctx, `DELETE FROM argus_notificationprofile_filter WHERE id = $1 AND user_id = $2`, id, userID)
+	res, err := s.profileExec(ctx, userID, `DELETE FROM argus_notificationprofile_filter WHERE id = $1 AND user_id = $2`, id, userID)
 	if err != nil {
 		return fmt.Errorf("store: delete filter %d: %w", id, err)
 	}

@@ -39,7 +39,7 @@ func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int6
 	}
 	now = now.UTC().Truncate(time.Microsecond)
 	var ev argus.Event
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.eventTx(ctx, func(tx *eventTx) error {
 		var username string
 		err := tx.QueryRowContext(ctx, `
 			SELECT s.id, s.name, s.type_id, s.user_id, s.base_url, u.username
@@ -61,7 +61,7 @@ func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int6
 		if err != nil {
 			return fmt.Errorf("store: create incident: %w", err)
 		}
-		if inc.Tags, err = s.addTags(ctx, tx, inc.ID, ni.Tags, addedBy, now); err != nil {
+		if inc.Tags, err = s.addTags(ctx, tx.Tx, inc.ID, ni.Tags, addedBy, now); err != nil {
 			return err
 		}
 		ev = argus.Event{

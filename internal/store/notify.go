@@ -30,32 +30,34 @@ func ValidStatus(s string) bool {
 	return s == StatusQueued || s == StatusSending || s == StatusSent || s == StatusFailed
 }
 
-// profileTx runs fn in a transaction that changes what profiles are made
-// of. The triggers of migration 00002 bump the profiles version whenever
-// such rows change; on PostgreSQL the transaction bumps it first, so that
-// every such transaction takes that row's lock before any other and two of
-// them can never deadlock over it.
-func (s *Store) profileTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// profileTx runs fn in a transaction that changes the profiles of the
+// user or what they are made of. The triggers of migration 00003 record
+// the change at commit, when something that dispatch loads really
+// changed. On PostgreSQL the transaction first locks the user's row, so
+// that one user's concurrent changes queue: otherwise a filter deleted
+// between UpdateProfile's check of its references and its insert of the
+// link fails that insert (a foreign key violation, not a 400), and
+// cascades that meet the same rows in other orders could deadlock. Other
+// users' changes never wait for them.
+func (s *Store) profileTx(ctx context.Context, userID int64, fn func(tx *sql.Tx) error) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if s.dialect == postgresDialect {
-			if _, err := tx.ExecContext(ctx, bumpProfilesVersion); err != nil {
-				return fmt.Errorf("store: lock profiles: %w", err)
+			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM argus_auth_user WHERE id = $1 FOR NO KEY UPDATE`, userID); err != nil {
+				return fmt.Errorf("store: lock the profiles of user %d: %w", userID, err)
 			}
 		}
 		return fn(tx)
 	})
 }
 
-const bumpProfilesVersion = `UPDATE argus_notify_profiles_version SET version = version + 1 WHERE id = 1`
-
-// profileExec runs one statement that changes what profiles are made of,
-// as profileTx does.
-func (s *Store) profileExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// profileExec runs one statement that changes the profiles of the user
+// or what they are made of, as profileTx does.
+func (s *Store) profileExec(ctx context.Context, userID int64, query string, args ...any) (sql.Result, error) {
 	if s.dialect != postgresDialect {
 		return s.db.ExecContext(ctx, query, args...)
 	}
 	var res sql.Result
-	err := s.profileTx(ctx, func(tx *sql.Tx) error {
+	err := s.profileTx(ctx, userID, func(tx *sql.Tx) error {
 		var err error
 		res, err = tx.ExecContext(ctx, query, args...)
 		return err
@@ -63,15 +65,47 @@ func (s *Store) profileExec(ctx context.Context, query string, args ...any) (sql
 	return res, err
 }
 
-// ProfilesVersion changes, in the same transaction, whenever a profile,
-// timeslot, recurrence, filter, phone number or a user's email address or
-// active flag changes, so dispatch can keep ActiveProfiles in memory.
+// ProfilesVersion changes, in the same transaction, whenever what
+// ActiveProfiles returns changes: a profile, its recurrences, filters or
+// phone number, or its user's username, email address or active flag.
+// ProfileChanges tells whose.
 func (s *Store) ProfilesVersion(ctx context.Context) (int64, error) {
 	var v int64
 	if err := s.db.QueryRowContext(ctx, `SELECT version FROM argus_notify_profiles_version WHERE id = 1`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("store: profiles version: %w", err)
 	}
 	return v, nil
+}
+
+// ProfileChanges returns, in ID order, the users whose active profiles or
+// contact changed after version since of ProfilesVersion, and the version
+// they are read at, in one statement. all is true when any profile may
+// have changed: a profile table was truncated after since, or the version
+// is below since (the database is not the one since came from).
+func (s *Store) ProfileChanges(ctx context.Context, since int64) (users []int64, version int64, all bool, err error) {
+	type row struct {
+		version, reset int64
+		user           *int64
+	}
+	rows, err := collect(ctx, s.db, "profile changes", func(rows *sql.Rows, r *row) error {
+		return rows.Scan(&r.version, &r.reset, &r.user)
+	}, `SELECT v.version, v.reset, c.user_id FROM argus_notify_profiles_version v
+		LEFT JOIN argus_notify_profile_changes c ON c.version > $1
+		WHERE v.id = 1 ORDER BY c.user_id`, since)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if len(rows) == 0 {
+		return nil, 0, false, errors.New("store: profile changes: the profiles version is missing")
+	}
+	users = []int64{}
+	for _, r := range rows {
+		if r.user != nil {
+			users = append(users, *r.user)
+		}
+	}
+	version = rows[0].version
+	return users, version, rows[0].reset > since || version < since, nil
 }
 
 // Contact is what dispatch needs of a profile's owner.
@@ -91,7 +125,7 @@ func (s *Store) ActiveProfiles(ctx context.Context) ([]argus.Profile, map[int64]
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		profiles, contacts, err := s.activeProfiles(ctx)
+		profiles, contacts, err := s.activeProfiles(ctx, nil)
 		if err != nil {
 			return nil, nil, 0, err
 		}
@@ -108,8 +142,70 @@ func (s *Store) ActiveProfiles(ctx context.Context) ([]argus.Profile, map[int64]
 	}
 }
 
-func (s *Store) activeProfiles(ctx context.Context) ([]argus.Profile, map[int64]Contact, error) {
+// ProfileUpdate brings a copy of ActiveProfiles up to date.
+type ProfileUpdate struct {
+	// Version is the version of the profiles after the update.
+	Version int64
+	// All is true when Profiles and Contacts are everyone's and replace
+	// the copy (ProfileChanges said all).
+	All bool
+	// Users are the users whose profiles and contacts changed: the copy
+	// replaces theirs with their active profiles in Profiles (none when
+	// they have none left or are no longer active) and their entries in
+	// Contacts.
+	Users    []int64
+	Profiles []argus.Profile
+	Contacts map[int64]Contact
+}
+
+// ActiveProfilesSince returns what changed in ActiveProfiles after
+// version since: the active profiles of the users that ProfileChanges
+// reports, read in three queries however many there are, at the version
+// ProfileChanges read, which ProfilesVersion confirms after the load (it
+// starts again when a change committed meanwhile), so the update is the
+// state at one version. When ProfileChanges says all, it is a full
+// ActiveProfiles.
+func (s *Store) ActiveProfilesSince(ctx context.Context, since int64) (ProfileUpdate, error) {
+	for {
+		users, before, all, err := s.ProfileChanges(ctx, since)
+		if err != nil {
+			return ProfileUpdate{}, err
+		}
+		if all {
+			profiles, contacts, v, err := s.ActiveProfiles(ctx)
+			return ProfileUpdate{Version: v, All: true, Profiles: profiles, Contacts: contacts}, err
+		}
+		if len(users) == 0 {
+			return ProfileUpdate{Version: before, Users: users, Profiles: []argus.Profile{}, Contacts: map[int64]Contact{}}, nil
+		}
+		profiles, contacts, err := s.activeProfiles(ctx, users)
+		if err != nil {
+			return ProfileUpdate{}, err
+		}
+		after, err := s.ProfilesVersion(ctx)
+		if err != nil {
+			return ProfileUpdate{}, err
+		}
+		if before == after {
+			return ProfileUpdate{Version: after, Users: users, Profiles: profiles, Contacts: contacts}, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return ProfileUpdate{}, err
+		}
+	}
+}
+
+// activeProfiles reads the active profiles of the active users among
+// users, or of all of them when users is nil, in three queries.
+func (s *Store) activeProfiles(ctx context.Context, users []int64) ([]argus.Profile, map[int64]Contact, error) {
 	contacts := map[int64]Contact{}
+	var (
+		ofUsers string // a condition on p, the profile
+		args    []any
+	)
+	if users != nil {
+		ofUsers, args = ` AND p.user_id `+s.dialect.inIDs("$1"), []any{s.dialect.ids(users)}
+	}
 	list, err := collect(ctx, s.db, "list active profiles", func(rows *sql.Rows, p *argus.Profile) error {
 		var (
 			media   string
@@ -132,7 +228,7 @@ func (s *Store) activeProfiles(ctx context.Context) ([]argus.Profile, map[int64]
 		FROM argus_notificationprofile_notificationprofile p
 		JOIN argus_auth_user u ON u.id = p.user_id
 		LEFT JOIN argus_auth_phonenumber ph ON ph.id = p.phone_number_id
-		WHERE p.active AND u.is_active ORDER BY p.timeslot_id`)
+		WHERE p.active AND u.is_active`+ofUsers+` ORDER BY p.timeslot_id`, args...)
 	if err != nil || len(list) == 0 {
 		return list, contacts, err
 	}
@@ -149,7 +245,7 @@ func (s *Store) activeProfiles(ctx context.Context) ([]argus.Profile, map[int64]
 	}, `SELECT r.timeslot_id, r.days, r.start, r."end"
 		FROM argus_notificationprofile_timerecurrence r
 		JOIN argus_notificationprofile_notificationprofile p ON p.timeslot_id = r.timeslot_id
-		WHERE p.active ORDER BY r.id`)
+		WHERE p.active`+ofUsers+` ORDER BY r.id`, args...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -181,7 +277,7 @@ func (s *Store) activeProfiles(ctx context.Context) ([]argus.Profile, map[int64]
 		FROM argus_notificationprofile_notificationprofile_filters pf
 		JOIN argus_notificationprofile_notificationprofile p ON p.timeslot_id = pf.notificationprofile_id
 		JOIN argus_notificationprofile_filter f ON f.id = pf.filter_id
-		WHERE p.active ORDER BY f.id`)
+		WHERE p.active`+ofUsers+` ORDER BY f.id`, args...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -220,12 +316,31 @@ func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
 	return *due, true, nil
 }
 
-// DispatchEvent reads an event and its incident as it is now, with its
-// tags and acked flag at now, for dispatch.
+// DispatchEvent reads an event for dispatch, with its incident as it was
+// right after the event: the snapshot the event's transaction stored in
+// the outbox (D10), so that a backlog changes when a notification goes
+// out and not what it says or whom it goes to. An event queued before
+// migration 00004 has no snapshot, and one whose snapshot does not decode
+// is no better off: both get the incident as it is at now, with its tags
+// and acked flag at now, rather than no notification. An event that is
+// gone (its incident deleted) is ErrNotFound.
 func (s *Store) DispatchEvent(ctx context.Context, eventID int64, now time.Time) (argus.Event, argus.Incident, error) {
-	var ev argus.Event
-	if err := scanEvent(s.db.QueryRowContext(ctx, eventSelect+` WHERE e.id = $1`, eventID), &ev); err != nil {
+	var (
+		ev   argus.Event
+		snap *string
+	)
+	err := scanEvent(s.db.QueryRowContext(ctx, `SELECT e.id, e.incident_id, e.actor_id, u.username, e.timestamp,
+			e.received, e.type, e.description, o.incident
+		FROM argus_incident_event e JOIN argus_auth_user u ON u.id = e.actor_id
+		LEFT JOIN argus_notify_outbox o ON o.event_id = e.id
+		WHERE e.id = $1`, eventID), &ev, &snap)
+	if err != nil {
 		return ev, argus.Incident{}, notFound(err, fmt.Sprintf("event %d", eventID))
+	}
+	if snap != nil {
+		if inc, err := decodeOutboxIncident(*snap); err == nil {
+			return ev, inc, nil
+		}
 	}
 	inc, err := s.incident(ctx, s.db, ev.IncidentID, now)
 	return ev, inc, err
@@ -500,7 +615,8 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter, limit int) ([]Mes
 		order = "ASC"
 	}
 	q := `SELECT ` + messageColumns + ` FROM argus_notify_message m LEFT JOIN argus_auth_user u ON u.id = m.user_id
-		WHERE ($1 = '' OR m.status = $1) AND ($2 = 0 OR m.incident_id = $2) AND ($3 = 0 OR m.id < $3) AND m.id > $4
+		WHERE ($1 = '' OR m.status = $1) AND (CAST($2 AS BIGINT) = 0 OR m.incident_id = $2)
+			AND (CAST($3 AS BIGINT) = 0 OR m.id < $3) AND m.id > $4
 		ORDER BY m.id ` + order + ` LIMIT $5`
 	list, err := collect(ctx, s.db, "list messages", func(rows *sql.Rows, m *Message) error {
 		return scanMessage(rows, m)
@@ -557,12 +673,16 @@ func (s *Store) RetryMessage(ctx context.Context, id int64, now, deadline time.T
 	return m, nil
 }
 
-// PruneMessages deletes the messages sent before before, and the contents
-// no message uses any more. It returns how many messages it deleted.
+// PruneMessages deletes the messages sent before before, the ones that
+// failed before before (their last update, when they failed for good or
+// were found to have no address), and the contents no message uses any
+// more. Queued messages and ones being sent stay, however old. It
+// returns how many messages it deleted.
 func (s *Store) PruneMessages(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM argus_notify_message WHERE status = 'sent' AND sent < $1`, s.dialect.t(before))
+		res, err := tx.ExecContext(ctx, `DELETE FROM argus_notify_message
+			WHERE (status = 'sent' AND sent < $1) OR (status = 'failed' AND updated < $1)`, s.dialect.t(before))
 		if err != nil {
 			return fmt.Errorf("store: prune messages: %w", err)
 		}

@@ -48,7 +48,7 @@ func (s *Store) CreatePhoneNumber(ctx context.Context, userID int64, number stri
 // UpdatePhoneNumber changes one of the user's numbers.
 func (s *Store) UpdatePhoneNumber(ctx context.Context, userID, id int64, number string) (argus.PhoneNumber, error) {
 	p := argus.PhoneNumber{ID: id, UserID: userID, Number: number}
-	res, err := s.profileExec(ctx,
+	res, err := s.profileExec(ctx, userID,
 		`UPDATE argus_auth_phonenumber SET phone_number = $3 WHERE id = $1 AND user_id = $2`, id, userID, number)
 	if err != nil {
 		return p, fmt.Errorf("store: update phone number %d: %w", id, err)
@@ -59,7 +59,7 @@ func (s *Store) UpdatePhoneNumber(ctx context.Context, userID, id int64, number 
 // DeletePhoneNumber deletes one of the user's numbers; profiles that used
 // it keep no number (ON DELETE SET NULL, D17).
 func (s *Store) DeletePhoneNumber(ctx context.Context, userID, id int64) error {
-	res, err := s.profileExec(ctx, `DELETE FROM argus_auth_phonenumber WHERE id = $1 AND user_id = $2`, id, userID)
+	res, err := s.profileExec(ctx, userID, `DELETE FROM argus_auth_phonenumber WHERE id = $1 AND user_id = $2`, id, userID)
 	if err != nil {
 		return fmt.Errorf("store: delete phone number %d: %w", id, err)
 	}

@@ -36,6 +36,10 @@ func (s *Store) Profile(ctx context.Context, userID, id int64) (argus.Profile, e
 }
 
 func (s *Store) profile(ctx context.Context, q queryer, userID, id int64) (argus.Profile, error) {
+	if id < 1 {
+		// No row has it, and 0 would mean "all" to profiles.
+		return argus.Profile{}, fmt.Errorf("store: profile %d: %w", id, argus.ErrNotFound)
+	}
 	list, err := s.profiles(ctx, q, userID, id)
 	if err != nil {
 		return argus.Profile{}, err
@@ -65,7 +69,7 @@ func (s *Store) profiles(ctx context.Context, q queryer, userID, id int64) ([]ar
 	}, `SELECT p.timeslot_id, p.user_id, p.media, p.active, ph.id, ph.phone_number
 		FROM argus_notificationprofile_notificationprofile p
 		LEFT JOIN argus_auth_phonenumber ph ON ph.id = p.phone_number_id
-		WHERE p.user_id = $1 AND ($2 = 0 OR p.timeslot_id = $2) ORDER BY p.timeslot_id`, userID, id)
+		WHERE p.user_id = $1 AND (CAST($2 AS BIGINT) = 0 OR p.timeslot_id = $2) ORDER BY p.timeslot_id`, userID, id)
 	if err != nil || len(list) == 0 {
 		return list, err
 	}
@@ -188,7 +192,7 @@ func profileTaken(timeslotID int64) error {
 // becomes its pk (D15).
 func (s *Store) CreateProfile(ctx context.Context, userID int64, in ProfileInput) (argus.Profile, error) {
 	var p argus.Profile
-	err := s.profileTx(ctx, func(tx *sql.Tx) error {
+	err := s.profileTx(ctx, userID, func(tx *sql.Tx) error {
 		if err := s.checkReferences(ctx, tx, userID, in); err != nil {
 			return err
 		}
@@ -215,19 +219,24 @@ func (s *Store) insertProfile(ctx context.Context, tx *sql.Tx, userID int64, in 
 	return s.setProfileFilters(ctx, tx, in.TimeslotID, in.FilterIDs)
 }
 
+// setProfileFilters makes filterIDs the profile's filters, writing only
+// the links that change: an unchanged list changes no row, so it records
+// no profile change for dispatch to reload (migration 00003).
 func (s *Store) setProfileFilters(ctx context.Context, tx *sql.Tx, id int64, filterIDs []int64) error {
+	ids := make([]int64, 0, len(filterIDs)) // not nil: NULL would keep every link
+	for _, fid := range filterIDs {
+		if !slices.Contains(ids, fid) {
+			ids = append(ids, fid)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM argus_notificationprofile_notificationprofile_filters
-		WHERE notificationprofile_id = $1`, id); err != nil {
+		WHERE notificationprofile_id = $1 AND NOT (filter_id `+s.dialect.inIDs("$2")+`)`, id, s.dialect.ids(ids)); err != nil {
 		return fmt.Errorf("store: set filters of profile %d: %w", id, err)
 	}
-	seen := map[int64]bool{}
-	for _, fid := range filterIDs {
-		if seen[fid] {
-			continue
-		}
-		seen[fid] = true
+	for _, fid := range ids {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO argus_notificationprofile_notificationprofile_filters
-			(notificationprofile_id, filter_id) VALUES ($1, $2)`, id, fid); err != nil {
+			(notificationprofile_id, filter_id) VALUES ($1, $2)
+			ON CONFLICT (notificationprofile_id, filter_id) DO NOTHING`, id, fid); err != nil {
 			return fmt.Errorf("store: set filters of profile %d: %w", id, err)
 		}
 	}
@@ -240,7 +249,7 @@ func (s *Store) setProfileFilters(ctx context.Context, tx *sql.Tx, id int64, fil
 // refused with 400.
 func (s *Store) UpdateProfile(ctx context.Context, userID, id int64, in ProfileInput) (argus.Profile, error) {
 	var p argus.Profile
-	err := s.profileTx(ctx, func(tx *sql.Tx) error {
+	err := s.profileTx(ctx, userID, func(tx *sql.Tx) error {
 		if _, err := s.profile(ctx, tx, userID, id); err != nil {
 			return err
 		}
@@ -275,7 +284,7 @@ func (s *Store) UpdateProfile(ctx context.Context, userID, id int64, in ProfileI
 
 // DeleteProfile deletes one of the user's profiles.
 func (s *Store) DeleteProfile(ctx context.Context, userID, id int64) error {
-	res, err := s.profileExec(ctx, `DELETE FROM argus_notificationprofile_notificationprofile
+	res, err := s.profileExec(ctx, userID, `DELETE FROM argus_notificationprofile_notificationprofile
 		WHERE timeslot_id = $1 AND user_id = $2`, id, userID)
 	if err != nil {
 		return fmt.Errorf("store: delete profile %d: %w", id, err)

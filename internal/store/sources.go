@@ -172,6 +172,9 @@ func (s *Store) CreateSource(ctx context.Context, ns NewSource, now time.Time) (
 // suffix when it is taken (api-v1.md §4.2).
 func (s *Store) freeUsername(ctx context.Context, tx *sql.Tx, username string) (string, error) {
 	candidate := username
+	// The suffix must not take a name at the limit past it.
+	base := []rune(username)
+	base = base[:min(len(base), argus.MaxUsernameLength-7)]
 	for range 10 {
 		taken, err := s.usernameTaken(ctx, tx, candidate)
 		if err != nil || !taken {
@@ -179,7 +182,7 @@ func (s *Store) freeUsername(ctx context.Context, tx *sql.Tx, username string) (
 		}
 		b := make([]byte, 3)
 		_, _ = rand.Read(b) // never fails (Go 1.24+)
-		candidate = username + "_" + strings.ToUpper(hex.EncodeToString(b))
+		candidate = string(base) + "_" + strings.ToUpper(hex.EncodeToString(b))
 	}
 	return "", argus.FieldErrors{"username": []string{"username: " + argus.MsgUsernameTaken}}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,10 @@ func (s *Store) Timeslots(ctx context.Context, userID int64) ([]argus.Timeslot, 
 // Timeslot returns one of the user's timeslots; another user's is not
 // found.
 func (s *Store) Timeslot(ctx context.Context, userID, id int64) (argus.Timeslot, error) {
+	if id < 1 {
+		// No row has it, and 0 would mean "all" to timeslots.
+		return argus.Timeslot{}, fmt.Errorf("store: timeslot %d: %w", id, argus.ErrNotFound)
+	}
 	list, err := s.timeslots(ctx, s.db, userID, id)
 	if err != nil {
 		return argus.Timeslot{}, err
@@ -35,7 +40,7 @@ func (s *Store) timeslots(ctx context.Context, q queryer, userID, id int64) ([]a
 		SELECT t.id, t.name, r.days, r.start, r."end"
 		FROM argus_notificationprofile_timeslot t
 		LEFT JOIN argus_notificationprofile_timerecurrence r ON r.timeslot_id = t.id
-		WHERE t.user_id = $1 AND ($2 = 0 OR t.id = $2)
+		WHERE t.user_id = $1 AND (CAST($2 AS BIGINT) = 0 OR t.id = $2)
 		ORDER BY t.name, t.id, r.id`, userID, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: list timeslots: %w", err)
@@ -124,7 +129,7 @@ func (s *Store) insertRecurrences(ctx context.Context, tx *sql.Tx, timeslotID in
 // CreateTimeslot stores a timeslot of ts.UserID with its recurrences. A
 // name the user already has is ErrConflict.
 func (s *Store) CreateTimeslot(ctx context.Context, ts argus.Timeslot) (argus.Timeslot, error) {
-	err := s.profileTx(ctx, func(tx *sql.Tx) error {
+	err := s.profileTx(ctx, ts.UserID, func(tx *sql.Tx) error {
 		var err error
 		ts.ID, err = s.createTimeslot(ctx, tx, ts)
 		return err
@@ -138,7 +143,7 @@ func (s *Store) CreateTimeslot(ctx context.Context, ts argus.Timeslot) (argus.Ti
 // UpdateTimeslot renames one of the user's timeslots and, when recs is
 // not nil, replaces all its recurrences.
 func (s *Store) UpdateTimeslot(ctx context.Context, userID, id int64, name string, recs []argus.TimeRecurrence) (argus.Timeslot, error) {
-	err := s.profileTx(ctx, func(tx *sql.Tx) error {
+	err := s.profileTx(ctx, userID, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE argus_notificationprofile_timeslot SET name = $3 WHERE id = $1 AND user_id = $2`,
 			id, userID, name)
 		if isUniqueViolation(err) {
@@ -151,6 +156,13 @@ func (s *Store) UpdateTimeslot(ctx context.Context, userID, id int64, name strin
 			return err
 		}
 		if recs == nil {
+			return nil
+		}
+		// The same recurrences again change no row, so they record no
+		// profile change for dispatch to reload (migration 00003).
+		if old, err := s.timeslots(ctx, tx, userID, id); err != nil {
+			return err
+		} else if len(old) == 1 && sameRecurrences(old[0].Recurrences, recs) {
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM argus_notificationprofile_timerecurrence WHERE timeslot_id = $1`, id); err != nil {
@@ -167,11 +179,19 @@ func (s *Store) UpdateTimeslot(ctx context.Context, userID, id int64, name strin
 // DeleteTimeslot deletes one of the user's timeslots and the profile on
 // it (D17).
 func (s *Store) DeleteTimeslot(ctx context.Context, userID, id int64) error {
-	res, err := s.profileExec(ctx, `DELETE FROM argus_notificationprofile_timeslot WHERE id = $1 AND user_id = $2`, id, userID)
+	res, err := s.profileExec(ctx, userID, `DELETE FROM argus_notificationprofile_timeslot WHERE id = $1 AND user_id = $2`, id, userID)
 	if err != nil {
 		return fmt.Errorf("store: delete timeslot %d: %w", id, err)
 	}
 	return mustAffect(res, fmt.Sprintf("timeslot %d", id))
+}
+
+// sameRecurrences reports whether a and b store the same rows in the same
+// order.
+func sameRecurrences(a, b []argus.TimeRecurrence) bool {
+	return slices.EqualFunc(a, b, func(x, y argus.TimeRecurrence) bool {
+		return joinDays(x.Days) == joinDays(y.Days) && x.Start.String() == y.Start.String() && x.End.String() == y.End.String()
+	})
 }
 
 func joinDays(days []int) string {

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/testdb"
+)
+
+// An event queued by a version without snapshots (before migration 00004)
+// still dispatches after the upgrade, with its incident as it is then;
+// events stored after it carry their snapshot.
+func TestOutboxRowFromBeforeSnapshots(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, b testdb.Backend) {
+		ctx := context.Background()
+		start := time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC)
+		s, err := Open(ctx, b.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		p, err := s.provider(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.UpTo(ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+
+		// The old version's STA: the incident with the notifications off
+		// (nothing touches the outbox), then the outbox row as it wrote it.
+		src, err := s.CreateSource(ctx, NewSource{Name: "gw", Type: "nav", CreateType: true}, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := argus.Infinity
+		inc, sta, err := s.CreateIncident(ctx, NewIncident{SourceID: src.ID, StartTime: start, EndTime: &open, Description: "x", Level: 3}, src.UserID, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO argus_notify_outbox (event_id, due) VALUES ($1, $2)`, sta.ID, s.dialect.t(start)); err != nil {
+			t.Fatal(err)
+		}
+
+		if n, err := s.Migrate(ctx); err != nil || n == 0 {
+			t.Fatalf("Migrate = %d, %v; want 00004 applied", n, err)
+		}
+		s.outbox = true // the new version, with notifications on
+		srcU, err := s.User(ctx, src.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		endAt := start.Add(time.Hour)
+		end, err := s.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: endAt, Type: argus.EventEnd}, &srcU, endAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A change after the END: the incident now differs from what the
+		// END left, and both differ from what the STA left.
+		ticket := "https://tickets.example.org/1"
+		if _, err := s.UpdateIncident(ctx, inc.ID, IncidentChange{TicketURL: &ticket}, &srcU, endAt); err != nil {
+			t.Fatal(err)
+		}
+
+		later := endAt.Add(time.Hour)
+		ids, err := s.ClaimOutbox(ctx, later, time.Minute, 10)
+		if err != nil || len(ids) != 2 || ids[0] != sta.ID {
+			t.Fatalf("ClaimOutbox = %v, %v; want the old STA and the END", ids, err)
+		}
+		for _, c := range []struct {
+			ev     argus.Event
+			ticket string
+		}{
+			{sta, ticket}, // as it is now: ended, with a ticket
+			{end, ""},     // as the END left it: ended, no ticket yet
+		} {
+			ev, got, err := s.DispatchEvent(ctx, c.ev.ID, later)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.ID != c.ev.ID || got.ID != inc.ID || got.EndTime == nil || !got.EndTime.Equal(endAt) || got.TicketURL != c.ticket {
+				t.Errorf("DispatchEvent(%s %d) = event %d, incident %d ending %v with ticket %q; want ending %v with ticket %q",
+					c.ev.Type, c.ev.ID, ev.ID, got.ID, got.EndTime, got.TicketURL, endAt, c.ticket)
+			}
+		}
+		var snap *string
+		if err := s.db.QueryRowContext(ctx, `SELECT incident FROM argus_notify_outbox WHERE event_id = $1`, sta.ID).Scan(&snap); err != nil || snap != nil {
+			t.Errorf("the old row's snapshot = %v, %v; want NULL", snap, err)
+		}
+	})
+}
