@@ -49,6 +49,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		Location:        cfg.Location,
 		TokenLifetime:   cfg.TokenLifetime,
 		FrontendOrigins: cfg.FrontendOrigins,
+		TrustedProxies:  cfg.TrustedProxies,
 		Logger:          log,
 		Now:             e.now,
 		Dispatcher:      dispatcher,

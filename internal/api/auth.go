@@ -89,8 +89,8 @@ func (s *Server) obtainToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	errs := argus.FieldErrors{}
-	username, _ := b.str(errs, "username", strOpts{required: true})
-	password, _ := b.str(errs, "password", strOpts{required: true, noTrim: true})
+	username, _ := b.str(errs, "username", maxUsernameLength, strOpts{required: true})
+	password, _ := b.str(errs, "password", maxPasswordLength, strOpts{required: true, noTrim: true})
 	if err := errs.Err(); err != nil {
 		return err
 	}

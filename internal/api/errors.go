@@ -66,12 +66,20 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusNotFound, detailBody{msgNotFound})
 	case errors.Is(err, argus.ErrForbidden):
 		writeJSON(w, http.StatusForbidden, detailBody{msgForbidden})
+	case r.Context().Err() != nil && errors.Is(err, r.Context().Err()):
+		// The client went away (or the server is shutting down) while the
+		// request ran: nobody reads this answer, and it is no server fault.
+		writeJSON(w, statusClientClosed, detailBody{"The request was cancelled."})
 	default:
-		s.log.ErrorContext(r.Context(), "request failed", slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Any("error", err))
+		s.log.ErrorContext(r.Context(), "request failed", slog.String("request_id", requestID(r.Context())),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 		writeJSON(w, http.StatusInternalServerError, detailBody{msgServerError})
 	}
 }
+
+// statusClientClosed is nginx's status for a request whose client closed
+// the connection before the answer; it appears only in the request log.
+const statusClientClosed = 499
 
 // detailBody is {"detail": "…"}.
 type detailBody struct {

@@ -92,16 +92,7 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
 // Without a timestamp, end users' events happen now; source systems must
 // give one (api-v1.md §5.2).
 func (s *Server) eventFields(b body, errs argus.FieldErrors, timestampRequired bool, now time.Time) argus.Event {
-	var ev argus.Event
-	if x, ok := b["type"]; !ok {
-		errs.Add("type", msgFieldRequired)
-	} else if v, err := raw(x); err != nil || v == nil {
-		errs.Add("type", msgNotNull)
-	} else if t, isString := v.(string); !isString || !argus.EventType(t).Valid() {
-		errs.Add("type", invalidChoice(v))
-	} else {
-		ev.Type = argus.EventType(t)
-	}
+	ev := argus.Event{Type: b.eventType(errs)}
 	ts, present, isNull := b.dateTime(errs, "timestamp", s.loc, timeOpts{required: timestampRequired})
 	switch {
 	case isNull:
@@ -111,7 +102,7 @@ func (s *Server) eventFields(b body, errs argus.FieldErrors, timestampRequired b
 	default:
 		ev.Timestamp = now
 	}
-	ev.Description, _ = b.str(errs, "description", strOpts{allowBlank: true})
+	ev.Description, _ = b.str(errs, "description", maxDescriptionLength, strOpts{allowBlank: true})
 	return ev
 }
 
@@ -199,18 +190,8 @@ func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	errs := argus.FieldErrors{}
 	var ack argus.Ack
-	if data, ok := b["event"]; !ok {
-		errs.Add("event", msgFieldRequired)
-	} else if x, err := raw(data); err != nil || x == nil {
-		errs.Add("event", msgNotNull)
-	} else if _, isObject := x.(map[string]any); !isObject {
-		errs.Nested("event", map[string][]string{"non_field_errors": {"Invalid data. Expected a dictionary, but got " + pyTypeName(x) + "."}})
-	} else {
-		var eb body
-		if err := jsonUnmarshal(data, &eb); err != nil {
-			return err
-		}
-		if _, ok := eb["type"]; !ok {
+	if eb, ok := b.object(errs, "event"); ok {
+		if !eb.has("type") {
 			eb["type"] = []byte(`"ACK"`)
 		}
 		eventErrs := argus.FieldErrors{}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
@@ -82,9 +83,33 @@ func choiceString(x any) string {
 	return string(data)
 }
 
-// invalidChoice is DRF's message for a value outside a choice field.
+// invalidChoice is DRF's message for a value outside a choice field; a
+// long value is cut short in it.
 func invalidChoice(x any) string {
-	return `"` + choiceString(x) + `" is not a valid choice.`
+	v := choiceString(x)
+	if len(v) > 100 {
+		v = strings.ToValidUTF8(v[:100], "") + "…"
+	}
+	return `"` + v + `" is not a valid choice.`
+}
+
+// eventType reads an event's "type": one of argus's event types.
+func (b body) eventType(errs argus.FieldErrors) argus.EventType {
+	data, ok := b["type"]
+	if !ok {
+		errs.Add("type", msgFieldRequired)
+		return ""
+	}
+	x, err := raw(data)
+	if err != nil || x == nil {
+		errs.Add("type", msgNotNull)
+		return ""
+	}
+	if t, isString := x.(string); isString && argus.EventType(t).Valid() {
+		return argus.EventType(t)
+	}
+	errs.Add("type", invalidChoice(x))
+	return ""
 }
 
 // level reads the incident level (D3): 1–5 as a number or numeric string,

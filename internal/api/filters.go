@@ -23,7 +23,7 @@ func renderFilter(f *argus.Filter) filterJSON {
 // filterString reads "filter_string": a string holding the filter's JSON,
 // validated (api-v1.md §5.4, with value types checked too).
 func (b body) filterString(errs argus.FieldErrors, required bool) (argus.FilterSpec, bool) {
-	v, present := b.str(errs, "filter_string", strOpts{required: required})
+	v, present := b.str(errs, "filter_string", maxFilterStringLength, strOpts{required: required})
 	if !present || errs.Has("filter_string") {
 		return argus.FilterSpec{}, present
 	}

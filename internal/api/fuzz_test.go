@@ -155,7 +155,7 @@ func FuzzParseIncidentFilter(f *testing.F) {
 			t.Errorf("parseIncidentFilter(%q) without sources = %+v; want no source filters", raw, filter)
 		}
 		for _, tag := range filter.Tags {
-			if back, ok := argus.ParseTagQuery(tag.String()); !ok || back != tag {
+			if back, err := argus.ParseTagQuery(tag.String()); err != nil || back != tag {
 				t.Errorf("parseIncidentFilter(%q): tag %+v is not a valid query tag", raw, tag)
 			}
 		}

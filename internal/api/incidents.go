@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
@@ -155,16 +154,16 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
 	case !endNull:
 		ni.EndTime = &end
 	}
-	ni.SourceIncidentID, _ = b.str(errs, "source_incident_id", strOpts{allowBlank: true})
-	ni.DetailsURL, _ = b.str(errs, "details_url", strOpts{allowBlank: true})
-	ni.Description, _ = b.str(errs, "description", strOpts{allowBlank: true})
+	ni.SourceIncidentID, _ = b.str(errs, "source_incident_id", maxIdentifierLength, strOpts{allowBlank: true})
+	ni.DetailsURL, _ = b.str(errs, "details_url", maxURLLength, strOpts{allowBlank: true})
+	ni.Description, _ = b.str(errs, "description", maxDescriptionLength, strOpts{allowBlank: true})
 	var ticketPresent bool
-	ni.TicketURL, ticketPresent = b.str(errs, "ticket_url", strOpts{allowBlank: true})
+	ni.TicketURL, ticketPresent = b.str(errs, "ticket_url", maxURLLength, strOpts{allowBlank: true})
 	if ticketPresent && !errs.Has("ticket_url") && !argus.ValidURL(ni.TicketURL) {
 		errs.Add("ticket_url", msgInvalidURL)
 	}
 	ni.Level = b.level(errs)
-	if _, ok := b["tags"]; ok {
+	if b.has("tags") {
 		ni.Tags = b.tags(errs)
 	}
 	if err := errs.Err(); err != nil {
@@ -175,14 +174,13 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	u := userFrom(r.Context())
-	if data, ok := b["source"]; ok {
+	if b.has("source") {
 		if !u.IsSuperuser {
 			return argus.Invalid(msgSourceSuperuser)
 		}
-		x, _ := raw(data)
-		id, err := strconv.ParseInt(choiceString(x), 10, 64)
-		if err != nil {
-			return argus.Invalid(fmt.Sprintf("SourceSystem with pk=%s does not exist.", choiceString(x)))
+		id, text, ok := b.ref("source")
+		if !ok || id < 1 {
+			return argus.Invalid(fmt.Sprintf("SourceSystem with pk=%s does not exist.", text))
 		}
 		ni.SourceID = id
 	} else if u.SourceID == 0 {
@@ -309,16 +307,16 @@ func (s *Server) patchIncident(w http.ResponseWriter, r *http.Request) error {
 	}
 	errs := argus.FieldErrors{}
 	var c store.IncidentChange
-	if v, ok := b.str(errs, "details_url", strOpts{allowBlank: true}); ok {
+	if v, ok := b.str(errs, "details_url", maxURLLength, strOpts{allowBlank: true}); ok {
 		c.DetailsURL = &v
 	}
-	if v, ok := b.str(errs, "ticket_url", strOpts{allowBlank: true}); ok {
+	if v, ok := b.str(errs, "ticket_url", maxURLLength, strOpts{allowBlank: true}); ok {
 		if !errs.Has("ticket_url") && !argus.ValidURL(v) {
 			errs.Add("ticket_url", msgInvalidURL)
 		}
 		c.TicketURL = &v
 	}
-	if _, ok := b["tags"]; ok {
+	if b.has("tags") {
 		tags := b.tags(errs)
 		c.Tags = &tags
 	}
@@ -349,7 +347,7 @@ func (s *Server) putTicketURL(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	errs := argus.FieldErrors{}
-	v, _ := b.str(errs, "ticket_url", strOpts{required: true, allowBlank: true})
+	v, _ := b.str(errs, "ticket_url", maxURLLength, strOpts{required: true, allowBlank: true})
 	if err := errs.Err(); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/argus-go/argus/internal/argus"
 )
@@ -67,7 +68,13 @@ func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
 	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		return nil, err // a *http.MaxBytesError answers 413
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, err // 413
+		}
+		// A body that cannot be read (a malformed chunked encoding, a
+		// connection cut short) is the client's fault, not the server's.
+		return nil, errBadRequest("JSON parse error - " + err.Error())
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return body{}, nil
@@ -128,9 +135,11 @@ type strOpts struct {
 }
 
 // str reads a string field as DRF's CharField: numbers become their text,
-// other non-strings, null, blank and missing values are errors per opts.
+// other non-strings, null, blank and missing values are errors per opts,
+// and so is text (after trimming) longer than max characters. Every text
+// field of every body is read here, so none goes without a limit.
 // present reports whether the key was in the body.
-func (b body) str(errs argus.FieldErrors, key string, o strOpts) (v string, present bool) {
+func (b body) str(errs argus.FieldErrors, key string, max int, o strOpts) (v string, present bool) {
 	raw, ok := b[key]
 	if !ok {
 		if o.required {
@@ -164,26 +173,80 @@ func (b body) str(errs argus.FieldErrors, key string, o strOpts) (v string, pres
 	if !o.noTrim {
 		v = strings.TrimSpace(v)
 	}
-	if v == "" && !o.allowBlank {
+	switch {
+	case v == "" && !o.allowBlank:
 		errs.Add(key, msgNotBlank)
+	case utf8.RuneCountInString(v) > max:
+		errs.Add(key, msgMaxLength(max))
 	}
 	return v, true
 }
 
-// pathID reads a numeric path segment; anything else is not found, as
-// Django's <int:pk> converter.
+// has reports whether the body has the key.
+func (b body) has(key string) bool { _, ok := b[key]; return ok }
+
+// object reads a field holding a JSON object, as a nested body whose
+// errors the caller nests under key. ok is false (and errs says why) for
+// a missing, null or non-object value.
+func (b body) object(errs argus.FieldErrors, key string) (nested body, ok bool) {
+	data, present := b[key]
+	if !present {
+		errs.Add(key, msgFieldRequired)
+		return nil, false
+	}
+	x, err := raw(data)
+	switch x.(type) {
+	case map[string]any:
+	case nil:
+		errs.Add(key, msgNotNull)
+		return nil, false
+	default:
+		errs.Nested(key, map[string][]string{"non_field_errors": {"Invalid data. Expected a dictionary, but got " + pyTypeName(x) + "."}})
+		return nil, false
+	}
+	if err != nil || json.Unmarshal(data, &nested) != nil {
+		// Unreachable: the whole body was valid JSON.
+		errs.Add(key, msgNotNull)
+		return nil, false
+	}
+	return nested, true
+}
+
+// ref reads a reference to another object by pk outside a serializer
+// field (the "source" of an incident): an integer or numeric text. text
+// is the value as Python's str() shows it, cut short, for messages; ok is
+// false when it is no integer at all.
+func (b body) ref(key string) (id int64, text string, ok bool) {
+	x, err := raw(b[key])
+	if err != nil {
+		return 0, "", false
+	}
+	text = choiceString(x)
+	id, err = strconv.ParseInt(text, 10, 64)
+	if len(text) > 50 {
+		text = text[:50] + "…"
+	}
+	return id, strings.ToValidUTF8(text, ""), err == nil
+}
+
+// pathID reads a numeric path segment as Django's <int:pk> converter
+// ([0-9]+). Anything else, and any number no row can have (0, or one
+// beyond int64), is not found: 404 on both databases.
 func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id < 0 {
-		return 0, fmt.Errorf("api: path %s %q: %w", name, r.PathValue(name), argus.ErrNotFound)
+	v := r.PathValue(name)
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 1 || !allDigits(v) {
+		return 0, fmt.Errorf("api: path %s %.40q: %w", name, v, argus.ErrNotFound)
 	}
 	return id, nil
 }
 
-// jsonUnmarshal decodes a part of a body already known to be valid JSON.
-func jsonUnmarshal(data []byte, v any) error {
-	if err := json.Unmarshal(data, v); err != nil {
-		return errBadRequest("JSON parse error - " + err.Error())
+// allDigits reports whether s is made of ASCII digits only.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
 	}
-	return nil
+	return s != ""
 }

@@ -68,14 +68,14 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 	q := r.URL.Query()
 	errs := argus.FieldErrors{}
 	var f store.MessageFilter
-	if v := textValue(q, "status", errs); v != "" {
+	if v := textValue(q, "status", maxStatusLength, errs); v != "" {
 		if store.ValidStatus(v) {
 			f.Status = v
 		} else {
 			errs.Add("status", fmt.Sprintf("Select a valid choice. %s is not one of the available choices.", v))
 		}
 	}
-	if v := strings.TrimSpace(lastValue(q, "incident")); v != "" {
+	if v := strings.TrimSpace(textValue(q, "incident", 20, errs)); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			errs.Add("incident", "Enter a number.")
@@ -126,8 +126,11 @@ func messageLink(r *http.Request, dir string, id int64) *string {
 }
 
 func decodeMessageCursor(v string) (before, after int64, err error) {
-	if v == "" {
+	switch {
+	case v == "":
 		return 0, 0, nil
+	case len(v) > maxCursorLength:
+		return 0, 0, errInvalidCursor
 	}
 	data, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(v, "="))
 	if err != nil {

@@ -15,7 +15,7 @@ const msgInvalidPhone = "The phone number entered is not valid."
 // region, so national numbers are refused (api-v1.md §2.2).
 func readPhoneNumber(b body, required bool) (number string, present bool, err error) {
 	errs := argus.FieldErrors{}
-	raw, present := b.str(errs, "phone_number", strOpts{required: required})
+	raw, present := b.str(errs, "phone_number", maxPhoneNumberLength, strOpts{required: required})
 	if err := errs.Err(); err != nil {
 		return "", present, err
 	}

@@ -4,11 +4,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/store"
@@ -41,22 +43,37 @@ func lastValue(q url.Values, key string) string {
 }
 
 // textValue is lastValue for a parameter compared with stored text: NUL
-// is refused, as Django's CharField does.
-func textValue(q url.Values, key string, errs argus.FieldErrors) string {
+// is refused, as Django's CharField does, and so is text longer than max
+// characters, which no stored value can equal. Every text parameter is
+// read here or by listValue.
+func textValue(q url.Values, key string, max int, errs argus.FieldErrors) string {
 	v := lastValue(q, key)
-	if strings.ContainsRune(v, 0) {
+	switch {
+	case strings.ContainsRune(v, 0):
 		errs.Add(key, msgNullCharacters)
+		return ""
+	case len(v) > max && utf8.RuneCountInString(v) > max:
+		errs.Add(key, msgMaxLength(max))
 		return ""
 	}
 	return v
 }
 
-// listValue is a comma-separated text parameter of at most max items.
-func listValue(q url.Values, key string, max int, errs argus.FieldErrors) []string {
-	items := csv(textValue(q, key, errs))
-	if len(items) > max {
-		errs.Add(key, fmt.Sprintf("Ensure this field has no more than %d elements.", max))
+// listValue is a comma-separated text parameter of at most maxItems
+// items of at most maxLen characters each.
+func listValue(q url.Values, key string, maxItems, maxLen int, errs argus.FieldErrors) []string {
+	// The whole value is bounded only by the server's header limit; its
+	// items are counted and measured below.
+	items := csv(textValue(q, key, math.MaxInt, errs))
+	if len(items) > maxItems {
+		errs.Add(key, fmt.Sprintf("Ensure this field has no more than %d elements.", maxItems))
 		return nil
+	}
+	for _, item := range items {
+		if utf8.RuneCountInString(item) > maxLen {
+			errs.Add(key, msgMaxLength(maxLen))
+			return nil
+		}
 	}
 	return items
 }
@@ -98,7 +115,7 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 	}
 	errs := argus.FieldErrors{}
 	if withSources {
-		for _, s := range listValue(q, "source__id__in", maxListItems, errs) {
+		for _, s := range listValue(q, "source__id__in", maxListItems, 20, errs) {
 			id, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
 				errs.Add("source__id__in", "Enter a number.")
@@ -106,17 +123,17 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 			}
 			f.SourceIDs = append(f.SourceIDs, id)
 		}
-		f.SourceNames = listValue(q, "source__name__in", maxListItems, errs)
-		f.SourceTypes = listValue(q, "source__type__in", maxListItems, errs)
+		f.SourceNames = listValue(q, "source__name__in", maxListItems, maxIdentifierLength, errs)
+		f.SourceTypes = listValue(q, "source__type__in", maxListItems, maxIdentifierLength, errs)
 	}
-	if v := textValue(q, "source_incident_id", errs); v != "" {
+	if v := textValue(q, "source_incident_id", maxIdentifierLength, errs); v != "" {
 		f.SourceIncidentID = &v
 	}
 	for key, dst := range map[string]**time.Time{
 		"start_time__gte": &f.StartGTE, "start_time__lte": &f.StartLTE,
 		"end_time__gte": &f.EndGTE, "end_time__lte": &f.EndLTE,
 	} {
-		v := strings.TrimSpace(lastValue(q, key))
+		v := strings.TrimSpace(textValue(q, key, maxDateTimeLength, errs))
 		if v == "" {
 			continue
 		}
@@ -127,16 +144,16 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 		}
 		*dst = &t
 	}
-	if v := textValue(q, "tags", errs); v != "" {
+	if v := textValue(q, "tags", math.MaxInt, errs); v != "" { // items are bounded below
 		items := strings.Split(v, ",")
 		if len(items) > maxTagItems {
 			errs.Add("tags", fmt.Sprintf("Ensure this field has no more than %d elements.", maxTagItems))
 			items = nil
 		}
 		for _, item := range items {
-			t, ok := argus.ParseTagQuery(item)
-			if !ok {
-				errs.Add("tags", argus.MsgTagQuery)
+			t, err := argus.ParseTagQuery(item)
+			if err != nil {
+				errs.Add("tags", err.Error())
 				break
 			}
 			f.Tags = append(f.Tags, t)
@@ -175,8 +192,11 @@ func encodeCursor(c store.Cursor) string {
 
 // decodeCursor reads the cursor parameter; empty means the first page.
 func decodeCursor(v string) (*store.Cursor, error) {
-	if v == "" {
+	switch {
+	case v == "":
 		return nil, nil
+	case len(v) > maxCursorLength:
+		return nil, errInvalidCursor
 	}
 	data, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(v, "="))
 	if err != nil {
@@ -214,13 +234,9 @@ func pageLink(r *http.Request, c store.Cursor) *string {
 // cursorLink is the absolute URL of this request with its cursor
 // parameter set to cursor.
 func cursorLink(r *http.Request, cursor string) *string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
 	q := r.URL.Query()
 	q.Set("cursor", cursor)
-	u := url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
+	u := url.URL{Scheme: peerFrom(r).scheme, Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
 	s := u.String()
 	return &s
 }

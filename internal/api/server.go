@@ -5,8 +5,11 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -33,6 +36,9 @@ type Options struct {
 	// Dispatcher is handed every event after it is committed (D10).
 	// Default notify.Discard.
 	Dispatcher notify.Dispatcher
+	// TrustedProxies are ARGUS_TRUSTED_PROXIES: the only peers whose
+	// X-Forwarded-Proto and X-Forwarded-For are believed. Default none.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the HTTP handler of the API.
@@ -47,6 +53,7 @@ type Server struct {
 	handler  http.Handler
 	csrf     *http.CrossOriginProtection
 	dispatch notify.Dispatcher
+	proxies  []netip.Prefix
 }
 
 // New returns the API handler over st.
@@ -60,6 +67,7 @@ func New(st *store.Store, o Options) *Server {
 		now:      o.Now,
 		csrf:     http.NewCrossOriginProtection(),
 		dispatch: o.Dispatcher,
+		proxies:  o.TrustedProxies,
 	}
 	if s.dispatch == nil {
 		s.dispatch = notify.Discard{}
@@ -81,7 +89,7 @@ func New(st *store.Store, o Options) *Server {
 		s.now = time.Now
 	}
 	s.mux = s.routes()
-	s.handler = s.logRequests(s.recoverPanics(s.cors(s.redirectSlash(s.mux))))
+	s.handler = s.forwarded(s.logRequests(s.recoverPanics(s.cors(s.redirectSlash(s.mux)))))
 	return s
 }
 
@@ -228,23 +236,47 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// logRequests logs one line per request. It logs the path without the
-// query and never a header, so no token or cookie reaches the log.
+// requestIDKey is the context key of the request's id.
+type requestIDKey struct{}
+
+// requestID returns the id logRequests gave the request, or "".
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// newRequestID is 16 random hex digits: unique enough to find one request
+// in the logs, short enough to read out over the phone.
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
+// logRequests gives each request an id, returned in X-Request-Id and
+// carried by every log line about it, and logs one line per request: at
+// error level for a 5xx, so that one can be found from the id a client
+// reports. It logs the path without the query and never a header, so no
+// token or cookie reaches the log.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		id := newRequestID()
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
 		attrs := []slog.Attr{
+			slog.String("request_id", id),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status),
 			slog.Int("bytes", rec.bytes),
 			slog.Duration("duration", time.Since(start)),
-			slog.String("remote", r.RemoteAddr),
+			slog.String("remote", peerFrom(r).addr),
 		}
 		if u := userFrom(r.Context()); u != nil {
 			attrs = append(attrs, slog.Int64("user", u.ID))
@@ -265,7 +297,8 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.ErrorContext(r.Context(), "panic", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+				s.log.ErrorContext(r.Context(), "panic", slog.String("request_id", requestID(r.Context())),
+					slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 				writeJSON(w, http.StatusInternalServerError, detailBody{msgServerError})
 			}
 		}()

@@ -28,7 +28,7 @@ func (s *Server) createSourceType(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	errs := argus.FieldErrors{}
-	name, _ := b.str(errs, "name", strOpts{required: true})
+	name, _ := b.str(errs, "name", maxIdentifierLength, strOpts{required: true})
 	if len(errs) == 0 {
 		if msg := argus.ValidateSourceTypeName(name); msg != "" {
 			errs.Add("name", msg)
@@ -68,10 +68,10 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) error {
 	// The original validated this with a Django form: values are text,
 	// blank ones count as missing.
 	errs := argus.FieldErrors{}
-	name, _ := b.str(errs, "name", strOpts{allowBlank: true})
-	typ, _ := b.str(errs, "type", strOpts{allowBlank: true})
-	username, _ := b.str(errs, "username", strOpts{allowBlank: true})
-	baseURL, _ := b.str(errs, "base_url", strOpts{allowBlank: true})
+	name, _ := b.str(errs, "name", maxIdentifierLength, strOpts{allowBlank: true})
+	typ, _ := b.str(errs, "type", maxIdentifierLength, strOpts{allowBlank: true})
+	username, _ := b.str(errs, "username", maxUsernameLength, strOpts{allowBlank: true})
+	baseURL, _ := b.str(errs, "base_url", maxURLLength, strOpts{allowBlank: true})
 	if err := errs.Err(); err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (s *Server) updateSource(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	errs := argus.FieldErrors{}
-	name, present := b.str(errs, "name", strOpts{required: r.Method == http.MethodPut})
+	name, present := b.str(errs, "name", maxIdentifierLength, strOpts{required: r.Method == http.MethodPut})
 	if err := errs.Err(); err != nil {
 		return err
 	}

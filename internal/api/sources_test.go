@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestSourceTypes(t *testing.T) {
@@ -133,5 +135,32 @@ func TestSources(t *testing.T) {
 			wantKeys(t, srcs[0], "pk", "name", "type", "user", "base_url")
 		}
 		f.get("/api/v1/incidents/metadata/", "").want(t, 401, msgNoCredentials)
+	})
+}
+
+// A username at its limit that is taken gets a suffix that still fits:
+// the base is shortened, not the limit broken (a 500 on PostgreSQL's
+// varchar(150) before).
+func TestSourceUsernameAtLimitTaken(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		_, key := f.user("root", true)
+		f.source("gw0", "nav")
+		long := strings.Repeat("ü", 150)
+		first := f.send(http.MethodPost, "/api/v1/incidents/sources/", key, map[string]string{"name": "gw1", "type": "nav", "username": long})
+		first.want(t, http.StatusCreated, "")
+		second := f.send(http.MethodPost, "/api/v1/incidents/sources/", key, map[string]string{"name": "gw2", "type": "nav", "username": long})
+		second.want(t, http.StatusCreated, "")
+		for _, r := range []response{first, second} {
+			userID := int64(r.object(t)["user"].(float64))
+			u, err := f.st.User(context.Background(), userID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := utf8.RuneCountInString(u.Username); n != 150 {
+				t.Errorf("username %q has %d characters; want 150", u.Username, n)
+			}
+		}
+		f.send(http.MethodPost, "/api/v1/incidents/sources/", key, map[string]string{"name": "gw3", "type": "nav", "username": long + "x"}).
+			want(t, http.StatusBadRequest, `{"username": ["Ensure this field has no more than 150 characters."]}`)
 	})
 }

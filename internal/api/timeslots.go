@@ -6,13 +6,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/argus-go/argus/internal/argus"
 )
-
-// maxNameLength is the length of timeslot and filter names (varchar(40)).
-const maxNameLength = 40
 
 // Messages of the timeslot serializers (api-v1.md §4.4).
 const (
@@ -50,11 +46,7 @@ func renderTimeslot(ts *argus.Timeslot) timeslotJSON {
 
 // name reads a timeslot's or filter's name: at most 40 characters.
 func (b body) name(errs argus.FieldErrors, required bool) (string, bool) {
-	v, present := b.str(errs, "name", strOpts{required: required})
-	if present && !errs.Has("name") && utf8.RuneCountInString(v) > maxNameLength {
-		errs.Add("name", fmt.Sprintf("Ensure this field has no more than %d characters.", maxNameLength))
-	}
-	return v, present
+	return b.str(errs, "name", maxNameLength, strOpts{required: required})
 }
 
 // recurrences reads "time_recurrences", with errors as a list parallel to

@@ -71,7 +71,8 @@ func ParseFilterSpec(data []byte) (FilterSpec, []string) {
 // MsgFilterBadSourceIDs when sourceSystemIds is not a list of integers
 // ≥ 1 (JSON integers: 1.0 and "1" are refused), MsgFilterBadTags when tags
 // is not a list of strings, and otherwise, for each tag string that fails
-// ParseTagQuery, `Invalid tag "<tag>": ` + MsgTagQuery.
+// ParseTagQuery, `Invalid tag "<tag>": ` and its message (the tag cut to
+// 50 characters).
 func ParseFilterObject(obj map[string]json.RawMessage) (FilterSpec, []string) {
 	var msgs []string
 	_, hasSources := obj[filterKeySources]
@@ -110,10 +111,10 @@ func ParseFilterObject(obj map[string]json.RawMessage) (FilterSpec, []string) {
 	}
 	if strs, ok := parseStrings(obj[filterKeyTags]); ok {
 		for _, s := range strs {
-			if tag, valid := ParseTagQuery(s); valid {
+			if tag, err := ParseTagQuery(s); err == nil {
 				spec.Tags = append(spec.Tags, tag)
 			} else {
-				msgs = append(msgs, `Invalid tag "`+s+`": `+MsgTagQuery)
+				msgs = append(msgs, `Invalid tag "`+shorten(s)+`": `+err.Error())
 			}
 		}
 	} else {
@@ -123,6 +124,19 @@ func ParseFilterObject(obj map[string]json.RawMessage) (FilterSpec, []string) {
 		return FilterSpec{}, msgs
 	}
 	return spec, nil
+}
+
+// shorten cuts text quoted in a message to at most 50 characters, so that
+// refusing a megabyte does not answer with one.
+func shorten(s string) string {
+	n := 0
+	for i := range s {
+		if n == 50 {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
 }
 
 // jsonList splits a JSON array into its elements, each trimmed of

@@ -2,8 +2,10 @@ package argus_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -349,4 +351,50 @@ func TestFilterSpecMatchesAllocatesNothing(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("Matches allocates %v times per call; want 0", allocs)
 	}
+}
+
+// Any filter_string either parses into a spec whose canonical form parses
+// back to the same spec, or is refused with messages; never a panic, and
+// no message quotes more than a bounded part of the input.
+func FuzzParseFilterSpec(f *testing.F) {
+	for _, s := range []string{
+		`{"sourceSystemIds": [1, 2], "tags": ["object=box1", "a=b=c"]}`,
+		`{"sourceSystemIds": [], "tags": []}`,
+		`{"sourceSystemIds": [9223372036854775807], "tags": []}`,
+		`{"sourceSystemIds": [9223372036854775808, 2147483648, -1, 0, 1.0, 1e400, "1"], "tags": []}`,
+		`{"sourceSystemIds": [], "tags": ["a=` + strings.Repeat("v", 600) + `", "A=b", "a=", "a=b\n", "a=\u0000"]}`,
+		`{"tags": []}`, `{"x": 1}`, `[]`, `null`, `"{}"`, `{`, `{"sourceSystemIds": null, "tags": {}}`,
+		strings.Repeat("[", 10001), "{\"sourceSystemIds\": [], \"tags\": [\"a=\xff\"]}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		spec, msgs := argus.ParseFilterSpec(data)
+		if len(msgs) > 0 {
+			for _, m := range msgs {
+				if m == "" || utf8.RuneCountInString(m) > 200 && !strings.HasPrefix(m, "Invalid JSON: ") &&
+					!strings.HasPrefix(m, "Unknown fieldname(s)") {
+					t.Fatalf("ParseFilterSpec(%q) message %q is empty or quotes too much", data, m)
+				}
+			}
+			return
+		}
+		if spec.SourceIDs == nil || spec.Tags == nil {
+			t.Fatalf("ParseFilterSpec(%q) = %+v; want non-nil lists", data, spec)
+		}
+		for _, id := range spec.SourceIDs {
+			if id < 1 {
+				t.Fatalf("ParseFilterSpec(%q) kept source id %d", data, id)
+			}
+		}
+		for _, tag := range spec.Tags {
+			if _, err := argus.ParseTagQuery(tag.String()); err != nil {
+				t.Fatalf("ParseFilterSpec(%q) kept tag %q: %v", data, tag, err)
+			}
+		}
+		again, msgs := argus.ParseFilterSpec([]byte(spec.String()))
+		if len(msgs) > 0 || !slices.Equal(again.SourceIDs, spec.SourceIDs) || !slices.Equal(again.Tags, spec.Tags) {
+			t.Fatalf("ParseFilterSpec(%q) = %+v; its String %q parses to %+v, %v", data, spec, spec.String(), again, msgs)
+		}
+	})
 }

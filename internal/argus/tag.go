@@ -2,6 +2,7 @@ package argus
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // Tag is a key=value label on an incident (api-v1.md §2.6).
@@ -23,6 +24,16 @@ const (
 	msgTagBlank     = "This field may not be blank."
 	msgTagNullChars = "Null characters are not allowed."
 )
+
+// MaxTagLength bounds a tag's "key=value" text, in characters. The
+// original had no limit, and a long tag broke PostgreSQL's unique index on
+// (key, value) with a 500; 500 characters of up to four bytes each stay
+// inside it, and no monitoring system's label comes near.
+const MaxTagLength = 500
+
+// MsgTagTooLong is the refusal of a tag over MaxTagLength characters,
+// worded as DRF's max_length.
+const MsgTagTooLong = "Ensure this field has no more than 500 characters."
 
 // TagError is a refused tag: its text is the message shown to clients.
 type TagError string
@@ -48,6 +59,9 @@ func ParseTag(s string) (Tag, error) {
 	if strings.IndexByte(s, 0) >= 0 {
 		return Tag{}, TagError(msgTagNullChars)
 	}
+	if utf8.RuneCountInString(s) > MaxTagLength {
+		return Tag{}, TagError(MsgTagTooLong)
+	}
 	key, value, found := strings.Cut(s, "=")
 	if !found {
 		return Tag{}, TagError(MsgTagNoDelimiter)
@@ -66,12 +80,18 @@ func ParseTag(s string) (Tag, error) {
 // filter's "tags" list: the whole item must match Python's
 // ^[a-z0-9_]+=.+\Z, so the value is non-empty and has no newline. The
 // value is everything after the first "=". Nothing is trimmed.
-func ParseTagQuery(s string) (Tag, bool) {
+//
+// On failure the error is a TagError: MsgTagTooLong for an item over
+// MaxTagLength characters (no stored tag can match it), else MsgTagQuery.
+func ParseTagQuery(s string) (Tag, error) {
+	if len(s) > MaxTagLength && utf8.RuneCountInString(s) > MaxTagLength {
+		return Tag{}, TagError(MsgTagTooLong)
+	}
 	key, value, found := strings.Cut(s, "=")
 	if !found || !validTagKey(key) || value == "" || strings.IndexByte(value, '\n') >= 0 {
-		return Tag{}, false
+		return Tag{}, TagError(MsgTagQuery)
 	}
-	return Tag{Key: key, Value: value}, true
+	return Tag{Key: key, Value: value}, nil
 }
 
 // validTagKey reports whether key matches ^[a-z0-9_]+\Z.

@@ -1,6 +1,7 @@
 package argus_test
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -51,6 +52,9 @@ func TestParseTag(t *testing.T) {
 		{in: "\u00a0k\u3000=v\x1f", want: argus.Tag{Key: "k", Value: "v"}},
 		{in: "k=\u200bv", want: argus.Tag{Key: "k", Value: "\u200bv"}}, // ZWSP is not whitespace
 		{in: "boo", wantErr: argus.MsgTagNoDelimiter},
+		{in: " k=" + strings.Repeat("ø", argus.MaxTagLength-2) + " ", want: argus.Tag{Key: "k", Value: strings.Repeat("ø", argus.MaxTagLength-2)}},
+		{in: "k=" + strings.Repeat("ø", argus.MaxTagLength-1), wantErr: argus.MsgTagTooLong},
+		{in: "k=" + strings.Repeat("v", 1<<20), wantErr: argus.MsgTagTooLong},
 		{in: " boo ", wantErr: argus.MsgTagNoDelimiter},
 		{in: "=v", wantErr: argus.MsgTagEmptyKey},
 		{in: " =v", wantErr: argus.MsgTagEmptyKey},
@@ -92,6 +96,12 @@ func TestParseTag(t *testing.T) {
 	}
 }
 
+func TestMsgTagTooLongNamesTheLimit(t *testing.T) {
+	if want := fmt.Sprintf("Ensure this field has no more than %d characters.", argus.MaxTagLength); argus.MsgTagTooLong != want {
+		t.Errorf("MsgTagTooLong = %q; want %q", argus.MsgTagTooLong, want)
+	}
+}
+
 func TestParseTagQuery(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -117,12 +127,21 @@ func TestParseTagQuery(t *testing.T) {
 		{"a=b\n", argus.Tag{}, false}, // \Z, not $
 		{"a=\nb", argus.Tag{}, false},
 		{"a=b\nc", argus.Tag{}, false},
+		{"k=" + strings.Repeat("é", argus.MaxTagLength-2), argus.Tag{Key: "k", Value: strings.Repeat("é", argus.MaxTagLength-2)}, true},
+		{"k=" + strings.Repeat("é", argus.MaxTagLength-1), argus.Tag{}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, ok := argus.ParseTagQuery(tt.in)
-			if ok != tt.ok || got != tt.want {
-				t.Errorf("ParseTagQuery(%q) = %#v, %v; want %#v, %v", tt.in, got, ok, tt.want, tt.ok)
+			got, err := argus.ParseTagQuery(tt.in)
+			if ok := err == nil; ok != tt.ok || got != tt.want {
+				t.Errorf("ParseTagQuery(%q) = %#v, %v; want %#v, ok %v", tt.in, got, err, tt.want, tt.ok)
+			}
+			wantMsg := argus.MsgTagQuery
+			if utf8.RuneCountInString(tt.in) > argus.MaxTagLength {
+				wantMsg = argus.MsgTagTooLong
+			}
+			if err != nil && err.Error() != wantMsg {
+				t.Errorf("ParseTagQuery(%q) error = %q; want %q", tt.in, err, wantMsg)
 			}
 		})
 	}
@@ -147,7 +166,7 @@ func FuzzParseTag(f *testing.F) {
 		tag, err := argus.ParseTag(s)
 		if err != nil {
 			switch err.Error() {
-			case argus.MsgTagNoDelimiter, argus.MsgTagEmptyKey, argus.MsgTagBadKey,
+			case argus.MsgTagNoDelimiter, argus.MsgTagEmptyKey, argus.MsgTagBadKey, argus.MsgTagTooLong,
 				"This field may not be blank.", "Null characters are not allowed.":
 			default:
 				t.Fatalf("ParseTag(%q) error %q is none of the original's", s, err)
@@ -177,8 +196,11 @@ func FuzzParseTagQuery(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		tag, ok := argus.ParseTagQuery(s)
-		if !ok {
+		tag, err := argus.ParseTagQuery(s)
+		if err != nil {
+			if msg := err.Error(); msg != argus.MsgTagQuery && msg != argus.MsgTagTooLong {
+				t.Fatalf("ParseTagQuery(%q) error %q is neither message", s, msg)
+			}
 			if tag != (argus.Tag{}) {
 				t.Fatalf("ParseTagQuery(%q) = %#v, false; want the zero Tag", s, tag)
 			}
@@ -189,6 +211,9 @@ func FuzzParseTagQuery(f *testing.F) {
 		}
 		if tag.String() != s {
 			t.Fatalf("ParseTagQuery(%q).String() = %q; want the input", s, tag.String())
+		}
+		if utf8.RuneCountInString(s) > argus.MaxTagLength {
+			t.Fatalf("ParseTagQuery accepted %d characters; the limit is %d", utf8.RuneCountInString(s), argus.MaxTagLength)
 		}
 	})
 }

@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -35,6 +36,10 @@ type Config struct {
 	TokenLifetime time.Duration
 	// SessionLifetime is how long a web login session lives.
 	SessionLifetime time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-Proto and
+	// X-Forwarded-For headers are believed; from anyone else they are
+	// ignored. Empty by default.
+	TrustedProxies []netip.Prefix
 
 	// SendNotifications is ARGUS_SEND_NOTIFICATIONS, the master switch of
 	// notifications (D12): while false nothing is queued or sent.
@@ -43,7 +48,8 @@ type Config struct {
 	NotificationWorkers int
 	// NotificationRetryFor is how long transient failures are retried.
 	NotificationRetryFor time.Duration
-	// NotificationKeep is how long sent messages are kept.
+	// NotificationKeep is how long sent and failed messages are kept
+	// after they were sent or failed; queued ones are never pruned.
 	NotificationKeep time.Duration
 	// SiteURL is the web UI's address, for links in notifications (D14).
 	SiteURL string
@@ -89,10 +95,11 @@ var Vars = []Var{
 	{"ARGUS_FRONTEND_URL", "", "comma-separated frontend URLs whose origins CORS allows, with credentials"},
 	{"ARGUS_TOKEN_EXPIRES_AFTER_DAYS", "14", "days an API token stays valid after it is issued"},
 	{"ARGUS_SESSION_EXPIRES_AFTER_DAYS", "14", "days a web login session stays valid"},
+	{"ARGUS_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-Proto/-For are believed"},
 	{"ARGUS_SEND_NOTIFICATIONS", "false", "queue and send notifications; while false nothing is queued"},
 	{"ARGUS_NOTIFICATION_WORKERS", "4", "messages each serve or worker process sends at once"},
 	{"ARGUS_NOTIFICATION_RETRY_FOR", "24h", "how long transient delivery failures are retried (Go duration, or days as 2d)"},
-	{"ARGUS_NOTIFICATION_KEEP", "30d", "how long sent messages are kept before they are pruned"},
+	{"ARGUS_NOTIFICATION_KEEP", "30d", "how long sent and failed messages are kept before they are pruned"},
 	{"ARGUS_SITE_URL", "", "the web UI's address (https://argus.example.org); notifications link to the incident there"},
 	{"ARGUS_SMS_GATEWAY_ADDRESS", "", "email-to-SMS gateway address; unset, profiles' SMS medium is skipped with a warning"},
 	{"EMAIL_HOST", "localhost", "SMTP server for notifications"},
@@ -141,6 +148,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if c.SessionLifetime, err = parseDays(getenv, "ARGUS_SESSION_EXPIRES_AFTER_DAYS", 14); err != nil {
+		return c, err
+	}
+	if c.TrustedProxies, err = parsePrefixes(getenv("ARGUS_TRUSTED_PROXIES")); err != nil {
 		return c, err
 	}
 	if err := c.loadNotifications(getenv); err != nil {
@@ -306,4 +316,26 @@ func parseOrigins(v string) ([]string, error) {
 		origins = append(origins, u.Scheme+"://"+strings.ToLower(u.Host))
 	}
 	return origins, nil
+}
+
+// parsePrefixes reads comma-separated IP addresses and CIDR prefixes; an
+// address is the prefix of that one address.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("config: ARGUS_TRUSTED_PROXIES: %q is not an IP address or CIDR prefix", s)
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

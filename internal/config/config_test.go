@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -180,6 +181,24 @@ func TestLoadFrontendOrigins(t *testing.T) {
 				t.Errorf("ARGUS_FRONTEND_URL=%q: error %q; want it to name the variable", bad, err)
 			}
 		})
+	}
+}
+
+func TestLoadTrustedProxies(t *testing.T) {
+	if got := load(t, nil).TrustedProxies; got != nil {
+		t.Errorf("default TrustedProxies = %v; want none", got)
+	}
+	got := load(t, map[string]string{"ARGUS_TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.7,,2001:db8::/32, 172.16.5.9/12"}).TrustedProxies
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"),
+		netip.MustParsePrefix("2001:db8::/32"), netip.MustParsePrefix("172.16.0.0/12")}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+		t.Errorf("TrustedProxies (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "proxy.example.org", "10.0.0.1, nope"} {
+		_, err := config.Load(env(map[string]string{"ARGUS_TRUSTED_PROXIES": bad}))
+		if err == nil || !strings.Contains(err.Error(), "ARGUS_TRUSTED_PROXIES") {
+			t.Errorf("ARGUS_TRUSTED_PROXIES=%q: error %v; want one naming the variable", bad, err)
+		}
 	}
 }
 

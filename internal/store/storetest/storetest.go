@@ -4,6 +4,9 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/argus-go/argus/internal/store"
@@ -37,4 +40,119 @@ func Open(t testing.TB, dsn string, opts ...store.Option) *store.Store {
 		t.Fatalf("migrate: %v", err)
 	}
 	return st
+}
+
+// Snapshot returns every row of every table of the store's database as
+// text, tables by name and rows in their text order, so that two
+// snapshots are equal exactly when no statement changed any row in
+// between. It is for tests that assert a refused request changed nothing.
+func Snapshot(t testing.TB, st *store.Store) string {
+	t.Helper()
+	ctx := context.Background()
+	db := st.DB()
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
+	if st.IsPostgres() {
+		q = `SELECT table_name FROM information_schema.tables
+			WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`
+	}
+	tables, err := db.QueryContext(ctx, q)
+	if err != nil {
+		t.Fatalf("snapshot: list tables: %v", err)
+	}
+	var names []string
+	for tables.Next() {
+		var name string
+		if err := tables.Scan(&name); err != nil {
+			t.Fatalf("snapshot: list tables: %v", err)
+		}
+		names = append(names, name)
+	}
+	if err := tables.Err(); err != nil {
+		t.Fatalf("snapshot: list tables: %v", err)
+	}
+	if st.IsPostgres() {
+		return snapshotPostgres(t, st, names)
+	}
+	var b strings.Builder
+	for _, name := range names {
+		fmt.Fprintf(&b, "== %s\n", name)
+		rows, err := db.QueryContext(ctx, `SELECT * FROM "`+name+`"`)
+		if err != nil {
+			t.Fatalf("snapshot: read %s: %v", name, err)
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			t.Fatalf("snapshot: read %s: %v", name, err)
+		}
+		var lines []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatalf("snapshot: read %s: %v", name, err)
+			}
+			var line strings.Builder
+			for i, v := range vals {
+				if i > 0 {
+					line.WriteString(" | ")
+				}
+				if bs, ok := v.([]byte); ok {
+					v = string(bs)
+				}
+				fmt.Fprintf(&line, "%v", v)
+			}
+			lines = append(lines, line.String())
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("snapshot: read %s: %v", name, err)
+		}
+		rows.Close()
+		slices.Sort(lines)
+		for _, l := range lines {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// snapshotPostgres is Snapshot in one round trip: PostgreSQL renders each
+// row as text.
+func snapshotPostgres(t testing.TB, st *store.Store, tables []string) string {
+	t.Helper()
+	parts := make([]string, len(tables))
+	for i, name := range tables {
+		parts[i] = fmt.Sprintf(`SELECT %d AS n, r::text AS line FROM "%s" r`, i, name)
+	}
+	rows, err := st.DB().QueryContext(context.Background(), strings.Join(parts, " UNION ALL ")+" ORDER BY n, line")
+	if err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	last := -1
+	for rows.Next() {
+		var (
+			n    int
+			line string
+		)
+		if err := rows.Scan(&n, &line); err != nil {
+			t.Fatalf("snapshot: %v", err)
+		}
+		for ; last < n; last++ {
+			fmt.Fprintf(&b, "== %s\n", tables[last+1])
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	for ; last < len(tables)-1; last++ {
+		fmt.Fprintf(&b, "== %s\n", tables[last+1])
+	}
+	return b.String()
 }

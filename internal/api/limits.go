@@ -1,0 +1,50 @@
+package api
+
+import (
+	"fmt"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+// Length limits of text input, in characters (Unicode code points, as
+// Django counts them). Where the original's model has a limit it is kept
+// (api-v1.md §2); elsewhere the original stored text of any length, and
+// the limit is one no real client reaches that keeps every value inside
+// the databases' index limits (PostgreSQL refuses a btree entry over about
+// 2.7 kB, and four bytes per character count). The README's "Limits"
+// section lists them; a value over its limit answers 400
+// {"<field>": ["Ensure this field has no more than N characters."]}.
+const (
+	// maxUsernameLength is Django's User.username.
+	maxUsernameLength = argus.MaxUsernameLength
+	// maxPasswordLength is Django's former MAXIMUM_PASSWORD_LENGTH: a
+	// passphrase fits, a megabyte for the KDF to chew on does not.
+	maxPasswordLength = 4096
+	// maxNameLength is timeslot and filter names (varchar(40)).
+	maxNameLength = 40
+	// maxIdentifierLength is for names and ids: source and source type
+	// names, source_incident_id.
+	maxIdentifierLength = 255
+	// maxURLLength is for details_url, ticket_url and base_url.
+	maxURLLength = 1024
+	// maxDescriptionLength is for incident and event descriptions.
+	maxDescriptionLength = 65536
+	// maxFilterStringLength bounds a filter_string document; its lists
+	// have their own bounds (maxListItems, maxTagItems).
+	maxFilterStringLength = 65536
+	// maxPhoneNumberLength is the original's PhoneNumberField.
+	maxPhoneNumberLength = 128
+	// maxDateTimeLength bounds a datetime in a query parameter; the
+	// longest one Django's parser accepts is well under it.
+	maxDateTimeLength = 64
+	// maxCursorLength bounds a cursor parameter: ours are under 60.
+	maxCursorLength = 256
+	// maxStatusLength bounds ?status= of the notification log.
+	maxStatusLength = 16
+)
+
+// msgMaxLength is DRF's (and Django's) message for text over max
+// characters.
+func msgMaxLength(max int) string {
+	return fmt.Sprintf("Ensure this field has no more than %d characters.", max)
+}
