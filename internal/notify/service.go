@@ -209,15 +209,22 @@ func (s *Service) DispatchDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	done := 0
+	var errs []error
 	for _, id := range ids {
 		if err := s.dispatch(ctx, id); err != nil {
 			// The event stays in the outbox; its lease runs out and it is
-			// tried again.
-			return done, fmt.Errorf("notify: dispatch event %d: %w", id, err)
+			// tried again. The rest of the batch goes on: claims go in
+			// event order, so an event that always fails would otherwise
+			// hold up every event after it.
+			errs = append(errs, fmt.Errorf("notify: dispatch event %d: %w", id, err))
+			if ctx.Err() != nil {
+				break
+			}
+			continue
 		}
 		done++
 	}
-	return done, nil
+	return done, errors.Join(errs...)
 }
 
 // dispatch decides who hears about one event and queues their messages,
