@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
@@ -86,11 +85,7 @@ func choiceString(x any) string {
 // invalidChoice is DRF's message for a value outside a choice field; a
 // long value is cut short in it.
 func invalidChoice(x any) string {
-	v := choiceString(x)
-	if len(v) > 100 {
-		v = strings.ToValidUTF8(v[:100], "") + "…"
-	}
-	return `"` + v + `" is not a valid choice.`
+	return `"` + argus.Shorten(choiceString(x), 100) + `" is not a valid choice.`
 }
 
 // eventType reads an event's "type": one of argus's event types.

@@ -223,10 +223,7 @@ func (b body) ref(key string) (id int64, text string, ok bool) {
 	}
 	text = choiceString(x)
 	id, err = strconv.ParseInt(text, 10, 64)
-	if len(text) > 50 {
-		text = text[:50] + "…"
-	}
-	return id, strings.ToValidUTF8(text, ""), err == nil
+	return id, argus.Shorten(text, 50), err == nil
 }
 
 // pathID reads a numeric path segment as Django's <int:pk> converter

@@ -34,6 +34,9 @@ const (
 	maxFilterStringLength = 65536
 	// maxPhoneNumberLength is the original's PhoneNumberField.
 	maxPhoneNumberLength = 128
+	// maxIDLength bounds one id in a query parameter list: int64 has 19
+	// digits and a sign.
+	maxIDLength = 20
 	// maxDateTimeLength bounds a datetime in a query parameter; the
 	// longest one Django's parser accepts is well under it.
 	maxDateTimeLength = 64

@@ -75,7 +75,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 			errs.Add("status", fmt.Sprintf("Select a valid choice. %s is not one of the available choices.", v))
 		}
 	}
-	if v := strings.TrimSpace(textValue(q, "incident", 20, errs)); v != "" {
+	if v := strings.TrimSpace(textValue(q, "incident", maxIDLength, errs)); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			errs.Add("incident", "Enter a number.")

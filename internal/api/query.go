@@ -115,7 +115,7 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 	}
 	errs := argus.FieldErrors{}
 	if withSources {
-		for _, s := range listValue(q, "source__id__in", maxListItems, 20, errs) {
+		for _, s := range listValue(q, "source__id__in", maxListItems, maxIDLength, errs) {
 			id, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
 				errs.Add("source__id__in", "Enter a number.")

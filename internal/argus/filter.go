@@ -114,7 +114,7 @@ func ParseFilterObject(obj map[string]json.RawMessage) (FilterSpec, []string) {
 			if tag, err := ParseTagQuery(s); err == nil {
 				spec.Tags = append(spec.Tags, tag)
 			} else {
-				msgs = append(msgs, `Invalid tag "`+shorten(s)+`": `+err.Error())
+				msgs = append(msgs, `Invalid tag "`+Shorten(s, 50)+`": `+err.Error())
 			}
 		}
 	} else {
@@ -124,19 +124,6 @@ func ParseFilterObject(obj map[string]json.RawMessage) (FilterSpec, []string) {
 		return FilterSpec{}, msgs
 	}
 	return spec, nil
-}
-
-// shorten cuts text quoted in a message to at most 50 characters, so that
-// refusing a megabyte does not answer with one.
-func shorten(s string) string {
-	n := 0
-	for i := range s {
-		if n == 50 {
-			return s[:i] + "…"
-		}
-		n++
-	}
-	return s
 }
 
 // jsonList splits a JSON array into its elements, each trimmed of

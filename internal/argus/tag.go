@@ -122,3 +122,17 @@ func IsSpace(r rune) bool {
 	}
 	return 0x2000 <= r && r <= 0x200a
 }
+
+// Shorten cuts text that a message quotes back to at most max characters
+// and an ellipsis, so that refusing a megabyte does not answer with one.
+// It never splits a character.
+func Shorten(s string, max int) string {
+	n := 0
+	for i := range s {
+		if n == max {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}

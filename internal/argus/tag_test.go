@@ -217,3 +217,21 @@ func FuzzParseTagQuery(f *testing.F) {
 		}
 	})
 }
+
+func TestShorten(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"", 3, ""},
+		{"abc", 3, "abc"},
+		{"abcd", 3, "abc…"},
+		{"øøøø", 2, "øø…"},
+		{"\xff\xfeab", 2, "\xff\xfe…"},
+	} {
+		if got := argus.Shorten(tt.in, tt.max); got != tt.want {
+			t.Errorf("Shorten(%q, %d) = %q; want %q", tt.in, tt.max, got, tt.want)
+		}
+	}
+}
