@@ -11,7 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/api"
 	"github.com/argus-go/argus/internal/config"
 	"github.com/argus-go/argus/internal/store"
 )
@@ -83,11 +83,7 @@ func runEnv(ctx context.Context, e *env, args []string) int {
 
 // oneLine flattens an error for the terminal.
 func oneLine(err error) string {
-	var fe argus.FieldErrors
-	if errors.As(err, &fe) {
-		return strings.TrimPrefix(fe.Error(), "invalid input: ")
-	}
-	return strings.ReplaceAll(err.Error(), "\n", " ")
+	return strings.ReplaceAll(api.Describe(err), "\n", " ")
 }
 
 func usage(w io.Writer) {

@@ -88,7 +88,7 @@ func (s *Server) obtainToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	username, _ := b.str(errs, "username", maxUsernameLength, strOpts{required: true})
 	password, _ := b.str(errs, "password", maxPasswordLength, strOpts{required: true, noTrim: true})
 	if err := errs.Err(); err != nil {
@@ -98,14 +98,14 @@ func (s *Server) obtainToken(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.store.UserByUsername(ctx, username)
 	if errors.Is(err, argus.ErrNotFound) {
 		auth.CheckPassword(dummyHash, password)
-		return argus.FieldErrors{"non_field_errors": []string{"Unable to log in with provided credentials."}}
+		return FieldErrors{"non_field_errors": []string{"Unable to log in with provided credentials."}}
 	}
 	if err != nil {
 		return err
 	}
 	ok, rehash := auth.CheckPassword(u.Password, password)
 	if !ok || !u.IsActive {
-		return argus.FieldErrors{"non_field_errors": []string{"Unable to log in with provided credentials."}}
+		return FieldErrors{"non_field_errors": []string{"Unable to log in with provided credentials."}}
 	}
 	if rehash {
 		// D22: a Django hash is replaced by our own on a successful login.

@@ -91,7 +91,7 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
 // eventFields reads type, timestamp and description of a posted event.
 // Without a timestamp, end users' events happen now; source systems must
 // give one (api-v1.md §5.2).
-func (s *Server) eventFields(b body, errs argus.FieldErrors, timestampRequired bool, now time.Time) argus.Event {
+func (s *Server) eventFields(b body, errs FieldErrors, timestampRequired bool, now time.Time) argus.Event {
 	ev := argus.Event{Type: b.eventType(errs)}
 	ts, present, isNull := b.dateTime(errs, "timestamp", s.loc, timeOpts{required: timestampRequired})
 	switch {
@@ -121,7 +121,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	u := userFrom(ctx)
 	now := s.now()
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	ev := s.eventFields(b, errs, u.IsSourceSystem(), now)
 	if err := errs.Err(); err != nil {
 		return err
@@ -188,13 +188,13 @@ func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	u := userFrom(ctx)
 	now := s.now()
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	var ack argus.Ack
 	if eb, ok := b.object(errs, "event"); ok {
 		if !eb.has("type") {
 			eb["type"] = []byte(`"ACK"`)
 		}
-		eventErrs := argus.FieldErrors{}
+		eventErrs := FieldErrors{}
 		ack.Event = s.eventFields(eb, eventErrs, false, now)
 		switch {
 		case len(eventErrs) > 0:
@@ -211,10 +211,10 @@ func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if ack.Expiration != nil && !ack.Expiration.After(ack.Event.Timestamp) {
-		return argus.FieldErrors{"non_field_errors": []string{"'expiration' must be after 'event.timestamp'."}}
+		return FieldErrors{"non_field_errors": []string{"'expiration' must be after 'event.timestamp'."}}
 	}
 	if u.IsSourceSystem() {
-		return argus.DetailError{"type": "A source system cannot post acknowledgements."}
+		return DetailError{"type": "A source system cannot post acknowledgements."}
 	}
 	ack.Event.IncidentID = incID
 	ack, err = s.store.CreateAck(ctx, ack, u, now)

@@ -29,7 +29,7 @@ type timeOpts struct {
 // dateTime reads a datetime field as DRF's DateTimeField: a string in ISO
 // 8601 form, naive ones read in loc. A JSON null gives isNull (and an
 // error unless allowed by the caller, who checks present && isNull).
-func (b body) dateTime(errs argus.FieldErrors, key string, loc *time.Location, o timeOpts) (t time.Time, present, isNull bool) {
+func (b body) dateTime(errs FieldErrors, key string, loc *time.Location, o timeOpts) (t time.Time, present, isNull bool) {
 	data, ok := b[key]
 	if !ok {
 		if o.required {
@@ -89,7 +89,7 @@ func invalidChoice(x any) string {
 }
 
 // eventType reads an event's "type": one of argus's event types.
-func (b body) eventType(errs argus.FieldErrors) argus.EventType {
+func (b body) eventType(errs FieldErrors) argus.EventType {
 	data, ok := b["type"]
 	if !ok {
 		errs.Add("type", msgFieldRequired)
@@ -109,7 +109,7 @@ func (b body) eventType(errs argus.FieldErrors) argus.EventType {
 
 // level reads the incident level (D3): 1–5 as a number or numeric string,
 // default 5.
-func (b body) level(errs argus.FieldErrors) int {
+func (b body) level(errs FieldErrors) int {
 	data, ok := b["level"]
 	if !ok {
 		return argus.DefaultLevel

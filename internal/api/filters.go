@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -22,13 +21,18 @@ func renderFilter(f *argus.Filter) filterJSON {
 
 // filterString reads "filter_string": a string holding the filter's JSON,
 // validated (api-v1.md §5.4, with value types checked too).
-func (b body) filterString(errs argus.FieldErrors, required bool) (argus.FilterSpec, bool) {
+func (b body) filterString(errs FieldErrors, required bool) (argus.FilterSpec, bool) {
 	v, present := b.str(errs, "filter_string", maxFilterStringLength, strOpts{required: required})
 	if !present || errs.Has("filter_string") {
 		return argus.FilterSpec{}, present
 	}
-	spec, msgs := argus.ParseFilterSpec([]byte(v))
-	for _, m := range append(msgs, specLimits(spec)...) {
+	spec, err := argus.ParseFilterSpec([]byte(v))
+	if err != nil {
+		for _, m := range messages(err) {
+			errs.Add("filter_string", m)
+		}
+	}
+	for _, m := range specLimits(spec) {
 		errs.Add("filter_string", m)
 	}
 	return spec, true
@@ -67,16 +71,13 @@ func (s *Server) createFilter(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u := userFrom(r.Context())
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	name, _ := b.name(errs, true)
 	spec, _ := b.filterString(errs, true)
 	if err := errs.Err(); err != nil {
 		return err
 	}
 	f, err := s.store.CreateFilter(r.Context(), argus.Filter{UserID: u.ID, Name: name, Spec: spec})
-	if errors.Is(err, argus.ErrConflict) {
-		return conflictName("Filter", name, u.Username)
-	}
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func (s *Server) updateFilter(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	full := r.Method == http.MethodPut
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	if name, ok := b.name(errs, full); ok {
 		f.Name = name
 	}
@@ -125,9 +126,6 @@ func (s *Server) updateFilter(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	updated, err := s.store.UpdateFilter(ctx, f)
-	if errors.Is(err, argus.ErrConflict) {
-		return conflictName("Filter", f.Name, u.Username)
-	}
 	if err != nil {
 		return err
 	}

@@ -136,9 +136,9 @@ func FuzzParseIncidentFilter(f *testing.F) {
 		q, _ := url.ParseQuery(raw) // the server, too, keeps what parses
 		filter, err := parseIncidentFilter(q, oslo, withSources)
 		if err != nil {
-			var fe argus.FieldErrors
+			var fe FieldErrors
 			if !errors.As(err, &fe) || len(fe) == 0 {
-				t.Fatalf("parseIncidentFilter(%q) error = %#v; want a non-empty argus.FieldErrors", raw, err)
+				t.Fatalf("parseIncidentFilter(%q) error = %#v; want a non-empty FieldErrors", raw, err)
 			}
 			for k, v := range fe {
 				msgs, ok := v.([]string)

@@ -140,7 +140,7 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	ni := store.NewIncident{}
 	start, _, startNull := b.dateTime(errs, "start_time", s.loc, timeOpts{required: true})
 	if startNull {
@@ -170,28 +170,28 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if ni.EndTime != nil && ni.EndTime.Before(ni.StartTime) {
-		return argus.FieldErrors{"non_field_errors": []string{msgEndBeforeStart}}
+		return FieldErrors{"non_field_errors": []string{msgEndBeforeStart}}
 	}
 
 	u := userFrom(r.Context())
 	if b.has("source") {
 		if !u.IsSuperuser {
-			return argus.Invalid(msgSourceSuperuser)
+			return ListError{msgSourceSuperuser}
 		}
 		id, text, ok := b.ref("source")
 		if !ok || id < 1 {
-			return argus.Invalid(fmt.Sprintf("SourceSystem with pk=%s does not exist.", text))
+			return ListError{fmt.Sprintf("SourceSystem with pk=%s does not exist.", text)}
 		}
 		ni.SourceID = id
 	} else if u.SourceID == 0 {
-		return argus.Invalid(msgNoSourceOfCaller)
+		return ListError{msgNoSourceOfCaller}
 	} else {
 		ni.SourceID = u.SourceID
 	}
 	now := s.now()
 	inc, ev, err := s.store.CreateIncident(r.Context(), ni, u.ID, now)
 	if isNotFound(err) {
-		return argus.Invalid(fmt.Sprintf("SourceSystem with pk=%d does not exist.", ni.SourceID))
+		return ListError{fmt.Sprintf("SourceSystem with pk=%d does not exist.", ni.SourceID)}
 	}
 	if err != nil {
 		return err
@@ -203,7 +203,7 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
 
 // tags reads an incident's "tags": a list of {"tag": "key=value"}, with
 // errors as a list parallel to the input (api-v1.md §2.6).
-func (b body) tags(errs argus.FieldErrors) []argus.Tag {
+func (b body) tags(errs FieldErrors) []argus.Tag {
 	x, err := raw(b["tags"])
 	if err != nil || x == nil {
 		errs.Add("tags", msgNotNull)
@@ -237,7 +237,7 @@ func (b body) tags(errs argus.FieldErrors) []argus.Tag {
 		case string:
 			t, err := argus.ParseTag(s)
 			if err != nil {
-				msg = err.Error()
+				msg = messages(err)[0]
 			} else {
 				tags = append(tags, t)
 			}
@@ -249,7 +249,7 @@ func (b body) tags(errs argus.FieldErrors) []argus.Tag {
 		case json.Number:
 			t, err := argus.ParseTag(s.String())
 			if err != nil {
-				msg = err.Error()
+				msg = messages(err)[0]
 			} else {
 				tags = append(tags, t)
 			}
@@ -292,7 +292,7 @@ func (s *Server) patchIncident(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	refused := argus.DetailError{}
+	refused := DetailError{}
 	for k := range b {
 		switch {
 		case slices.Contains(patchable, k):
@@ -305,7 +305,7 @@ func (s *Server) patchIncident(w http.ResponseWriter, r *http.Request) error {
 	if len(refused) > 0 {
 		return refused
 	}
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	var c store.IncidentChange
 	if v, ok := b.str(errs, "details_url", maxURLLength, strOpts{allowBlank: true}); ok {
 		c.DetailsURL = &v
@@ -346,7 +346,7 @@ func (s *Server) putTicketURL(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	v, _ := b.str(errs, "ticket_url", maxURLLength, strOpts{required: true, allowBlank: true})
 	if err := errs.Err(); err != nil {
 		return err

@@ -89,7 +89,7 @@ func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
 		return nil, errBadRequest("JSON parse error - extra data after the JSON value")
 	}
 	if _, ok := v.(map[string]any); !ok {
-		return nil, argus.FieldErrors{"non_field_errors": []string{"Invalid data. Expected a dictionary, but got " + pyTypeName(v) + "."}}
+		return nil, FieldErrors{"non_field_errors": []string{"Invalid data. Expected a dictionary, but got " + pyTypeName(v) + "."}}
 	}
 	var b body
 	if err := json.Unmarshal(data, &b); err != nil {
@@ -139,7 +139,7 @@ type strOpts struct {
 // and so is text (after trimming) longer than max characters. Every text
 // field of every body is read here, so none goes without a limit.
 // present reports whether the key was in the body.
-func (b body) str(errs argus.FieldErrors, key string, max int, o strOpts) (v string, present bool) {
+func (b body) str(errs FieldErrors, key string, max int, o strOpts) (v string, present bool) {
 	raw, ok := b[key]
 	if !ok {
 		if o.required {
@@ -188,7 +188,7 @@ func (b body) has(key string) bool { _, ok := b[key]; return ok }
 // object reads a field holding a JSON object, as a nested body whose
 // errors the caller nests under key. ok is false (and errs says why) for
 // a missing, null or non-object value.
-func (b body) object(errs argus.FieldErrors, key string) (nested body, ok bool) {
+func (b body) object(errs FieldErrors, key string) (nested body, ok bool) {
 	data, present := b[key]
 	if !present {
 		errs.Add(key, msgFieldRequired)

@@ -273,7 +273,7 @@ func TestListIncidentFilterErrors(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
 		src, _ := f.source("gw1", "nav")
 		_, key := f.user("kari", false)
-		tagMsg := `{"tags": [` + listQuote(argus.MsgTagQuery) + `]}`
+		tagMsg := `{"tags": [` + listQuote(`Enter a valid key-value construct: "key=value", where key and value are strings.`) + `]}`
 		for _, c := range []struct {
 			query, want string
 		}{
@@ -295,7 +295,7 @@ func TestListIncidentFilterErrors(t *testing.T) {
 			{"tags=object%3Dbox%0A", tagMsg},
 			{"source__id__in=x&start_time__gte=y&tags=z&open=true",
 				`{"source__id__in": ["Enter a number."], "start_time__gte": ["Enter a valid date/time."], "tags": ` +
-					`[` + listQuote(argus.MsgTagQuery) + `]}`},
+					`[` + listQuote(`Enter a valid key-value construct: "key=value", where key and value are strings.`) + `]}`},
 		} {
 			t.Run(c.query, func(t *testing.T) {
 				f.get("/api/v1/incidents/?"+c.query, key).want(t, http.StatusBadRequest, c.want)
@@ -401,7 +401,7 @@ func TestListMine(t *testing.T) {
 				}
 			})
 		}
-		f.get("/api/v1/incidents/mine/?tags=bad", w.gw1Key).want(t, 400, `{"tags": [`+listQuote(argus.MsgTagQuery)+`]}`)
+		f.get("/api/v1/incidents/mine/?tags=bad", w.gw1Key).want(t, 400, `{"tags": [`+listQuote(`Enter a valid key-value construct: "key=value", where key and value are strings.`)+`]}`)
 		f.get("/api/v1/incidents/mine/", "").want(t, 401, msgNoCredentials)
 
 		// Paginated like the list, links on /mine/.

@@ -66,7 +66,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 		return argus.ErrForbidden
 	}
 	q := r.URL.Query()
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	var f store.MessageFilter
 	if v := textValue(q, "status", maxStatusLength, errs); v != "" {
 		if store.ValidStatus(v) {

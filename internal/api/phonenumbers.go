@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"github.com/nyaruka/phonenumbers"
-
-	"github.com/argus-go/argus/internal/argus"
 )
 
 const msgInvalidPhone = "The phone number entered is not valid."
@@ -14,7 +12,7 @@ const msgInvalidPhone = "The phone number entered is not valid."
 // must be a valid number in international form: there is no default
 // region, so national numbers are refused (api-v1.md §2.2).
 func readPhoneNumber(b body, required bool) (number string, present bool, err error) {
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	raw, present := b.str(errs, "phone_number", maxPhoneNumberLength, strOpts{required: required})
 	if err := errs.Err(); err != nil {
 		return "", present, err
@@ -24,7 +22,7 @@ func readPhoneNumber(b body, required bool) (number string, present bool, err er
 	}
 	num, err := phonenumbers.Parse(raw, "")
 	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return "", true, argus.FieldErrors{"phone_number": []string{msgInvalidPhone}}
+		return "", true, FieldErrors{"phone_number": []string{msgInvalidPhone}}
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), true, nil
 }

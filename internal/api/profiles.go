@@ -49,7 +49,7 @@ func pkValue(x any) (int64, string) {
 // profileInput reads a profile body over cur (the profile as it is, or
 // the defaults of a new one). With full (POST, PUT) timeslot, filters and
 // media are required.
-func (b body) profileInput(errs argus.FieldErrors, full bool, cur store.ProfileInput) store.ProfileInput {
+func (b body) profileInput(errs FieldErrors, full bool, cur store.ProfileInput) store.ProfileInput {
 	in := cur
 	if data, ok := b["timeslot"]; ok {
 		if x, err := raw(data); err != nil || x == nil {
@@ -133,7 +133,7 @@ func (b body) profileInput(errs argus.FieldErrors, full bool, cur store.ProfileI
 // referenceErrors returns the body's errors, if any, together with the
 // "Invalid pk" errors of the references that parsed, so that every field's
 // problem is reported at once (api-v1.md §4.4).
-func (s *Server) referenceErrors(r *http.Request, userID int64, in store.ProfileInput, errs argus.FieldErrors) error {
+func (s *Server) referenceErrors(r *http.Request, userID int64, in store.ProfileInput, errs FieldErrors) error {
 	if len(errs) == 0 {
 		return nil // the store checks the references in its transaction
 	}
@@ -141,7 +141,7 @@ func (s *Server) referenceErrors(r *http.Request, userID int64, in store.Profile
 	if err != nil {
 		return err
 	}
-	for field, msgs := range refs {
+	for field, msgs := range refusalFields(refs, nil) {
 		if !errs.Has(field) {
 			errs.Nested(field, msgs)
 		}
@@ -167,7 +167,7 @@ func (s *Server) createProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	in := b.profileInput(errs, true, store.ProfileInput{Active: true})
 	userID := userFrom(r.Context()).ID
 	if err := s.referenceErrors(r, userID, in, errs); err != nil {
@@ -218,7 +218,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	if cur.PhoneNumber != nil {
 		start.PhoneNumberID = &cur.PhoneNumber.ID
 	}
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	in := b.profileInput(errs, r.Method == http.MethodPut, start)
 	if err := s.referenceErrors(r, u.ID, in, errs); err != nil {
 		return err
@@ -254,7 +254,7 @@ func (s *Server) profileIncidents(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	p, err := s.store.Profile(ctx, userFrom(ctx).ID, id)
 	if isNotFound(err) {
-		return argus.Invalid(fmt.Sprintf("Notification profile with pk=%d does not exist.", id))
+		return ListError{fmt.Sprintf("Notification profile with pk=%d does not exist.", id)}
 	}
 	if err != nil {
 		return err
@@ -274,10 +274,14 @@ func (s *Server) filterPreview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	spec, msgs := argus.ParseFilterObject(b)
+	spec, err := argus.ParseFilterObject(b)
+	var msgs []string
+	if err != nil {
+		msgs = messages(err)
+	}
 	msgs = append(msgs, specLimits(spec)...)
 	if len(msgs) > 0 {
-		return argus.ListError(msgs)
+		return ListError(msgs)
 	}
 	return s.writeMatching(w, r, []argus.FilterSpec{spec})
 }

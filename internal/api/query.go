@@ -46,7 +46,7 @@ func lastValue(q url.Values, key string) string {
 // is refused, as Django's CharField does, and so is text longer than max
 // characters, which no stored value can equal. Every text parameter is
 // read here or by listValue.
-func textValue(q url.Values, key string, max int, errs argus.FieldErrors) string {
+func textValue(q url.Values, key string, max int, errs FieldErrors) string {
 	v := lastValue(q, key)
 	switch {
 	case strings.ContainsRune(v, 0):
@@ -61,7 +61,7 @@ func textValue(q url.Values, key string, max int, errs argus.FieldErrors) string
 
 // listValue is a comma-separated text parameter of at most maxItems
 // items of at most maxLen characters each.
-func listValue(q url.Values, key string, maxItems, maxLen int, errs argus.FieldErrors) []string {
+func listValue(q url.Values, key string, maxItems, maxLen int, errs FieldErrors) []string {
 	// The whole value is bounded only by the server's header limit; its
 	// items are counted and measured below.
 	items := csv(textValue(q, key, math.MaxInt, errs))
@@ -113,7 +113,7 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 		EndTimeIsNull: queryBool(q, "end_time__isnull"),
 		HasTicket:     queryBool(q, "ticket"),
 	}
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	if withSources {
 		for _, s := range listValue(q, "source__id__in", maxListItems, maxIDLength, errs) {
 			id, err := strconv.ParseInt(s, 10, 64)
@@ -153,7 +153,7 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 		for _, item := range items {
 			t, err := argus.ParseTagQuery(item)
 			if err != nil {
-				errs.Add("tags", err.Error())
+				errs.Add("tags", messages(err)[0])
 				break
 			}
 			f.Tags = append(f.Tags, t)

@@ -27,14 +27,12 @@ func (s *Server) createSourceType(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	name, _ := b.str(errs, "name", maxIdentifierLength, strOpts{required: true})
-	if len(errs) == 0 {
-		if msg := argus.ValidateSourceTypeName(name); msg != "" {
-			errs.Add("name", msg)
-		}
-	}
 	if err := errs.Err(); err != nil {
+		return err
+	}
+	if err := argus.ValidateSourceTypeName(name); err != nil {
 		return err
 	}
 	t, err := s.store.CreateSourceType(r.Context(), name)
@@ -67,7 +65,7 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The original validated this with a Django form: values are text,
 	// blank ones count as missing.
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	name, _ := b.str(errs, "name", maxIdentifierLength, strOpts{allowBlank: true})
 	typ, _ := b.str(errs, "type", maxIdentifierLength, strOpts{allowBlank: true})
 	username, _ := b.str(errs, "username", maxUsernameLength, strOpts{allowBlank: true})
@@ -118,7 +116,7 @@ func (s *Server) updateSource(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	name, present := b.str(errs, "name", maxIdentifierLength, strOpts{required: r.Method == http.MethodPut})
 	if err := errs.Err(); err != nil {
 		return err

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -45,13 +44,13 @@ func renderTimeslot(ts *argus.Timeslot) timeslotJSON {
 }
 
 // name reads a timeslot's or filter's name: at most 40 characters.
-func (b body) name(errs argus.FieldErrors, required bool) (string, bool) {
+func (b body) name(errs FieldErrors, required bool) (string, bool) {
 	return b.str(errs, "name", maxNameLength, strOpts{required: required})
 }
 
 // recurrences reads "time_recurrences", with errors as a list parallel to
 // the input. nil means the key was absent.
-func (b body) recurrences(errs argus.FieldErrors, required bool) []argus.TimeRecurrence {
+func (b body) recurrences(errs FieldErrors, required bool) []argus.TimeRecurrence {
 	data, ok := b["time_recurrences"]
 	if !ok {
 		if required {
@@ -71,10 +70,10 @@ func (b body) recurrences(errs argus.FieldErrors, required bool) []argus.TimeRec
 		return nil
 	}
 	recs := make([]argus.TimeRecurrence, 0, len(items))
-	itemErrs := make([]argus.FieldErrors, len(items))
+	itemErrs := make([]FieldErrors, len(items))
 	failed := false
 	for i, item := range items {
-		e := argus.FieldErrors{}
+		e := FieldErrors{}
 		itemErrs[i] = e
 		obj, ok := item.(map[string]any)
 		if !ok {
@@ -98,7 +97,7 @@ func (b body) recurrences(errs argus.FieldErrors, required bool) []argus.TimeRec
 // parseRecurrence reads {"days", "start", "end", "all_day"?}: days 1–7 as
 // numbers or numeric text, times "HH:MM[:SS[.ffffff]]"; all_day true
 // makes the window the whole day whatever start and end say.
-func parseRecurrence(obj map[string]any, e argus.FieldErrors) argus.TimeRecurrence {
+func parseRecurrence(obj map[string]any, e FieldErrors) argus.TimeRecurrence {
 	var r argus.TimeRecurrence
 	switch days := obj["days"].(type) {
 	case nil:
@@ -162,11 +161,6 @@ func parseRecurrence(obj map[string]any, e argus.FieldErrors) argus.TimeRecurren
 	return r
 }
 
-// conflictName words a taken name as the original does.
-func conflictName(kind, name, username string) error {
-	return argus.Invalid(fmt.Sprintf("%s with the name '%s' already exists for the user %s.", kind, name, username))
-}
-
 func (s *Server) listTimeslots(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.store.Timeslots(r.Context(), userFrom(r.Context()).ID)
 	if err != nil {
@@ -186,16 +180,13 @@ func (s *Server) createTimeslot(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u := userFrom(r.Context())
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	name, _ := b.name(errs, true)
 	recs := b.recurrences(errs, true)
 	if err := errs.Err(); err != nil {
 		return err
 	}
 	ts, err := s.store.CreateTimeslot(r.Context(), argus.Timeslot{UserID: u.ID, Name: name, Recurrences: recs})
-	if errors.Is(err, argus.ErrConflict) {
-		return conflictName("Timeslot", name, u.Username)
-	}
 	if err != nil {
 		return err
 	}
@@ -235,7 +226,7 @@ func (s *Server) updateTimeslot(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	full := r.Method == http.MethodPut
-	errs := argus.FieldErrors{}
+	errs := FieldErrors{}
 	name, present := b.name(errs, full)
 	recs := b.recurrences(errs, full)
 	if err := errs.Err(); err != nil {
@@ -245,9 +236,6 @@ func (s *Server) updateTimeslot(w http.ResponseWriter, r *http.Request) error {
 		name = ts.Name
 	}
 	ts, err = s.store.UpdateTimeslot(ctx, u.ID, id, name, recs)
-	if errors.Is(err, argus.ErrConflict) {
-		return conflictName("Timeslot", name, u.Username)
-	}
 	if err != nil {
 		return err
 	}

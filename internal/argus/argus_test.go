@@ -1,8 +1,6 @@
 package argus_test
 
 import (
-	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -43,57 +41,6 @@ func TestIsLower(t *testing.T) {
 				t.Errorf("IsLower(%q) = %v; want %v (Python's %q.islower())", tt.s, got, tt.want, tt.s)
 			}
 		})
-	}
-}
-
-func TestValidateSourceTypeName(t *testing.T) {
-	tests := []struct {
-		name, want string
-	}{
-		{"nav", ""},
-		{"zabbix", ""},
-		{"nav-2", ""},
-		{"NAV", "'NAV' is not a lowercase string"},
-		{"Nav", "'Nav' is not a lowercase string"},
-		{"123", "'123' is not a lowercase string"},
-		{"", "This field may not be blank."},
-		{"   ", "This field may not be blank."},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := argus.ValidateSourceTypeName(tt.name); got != tt.want {
-				t.Errorf("ValidateSourceTypeName(%q) = %q; want %q", tt.name, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestValidateUsername(t *testing.T) {
-	tests := []struct {
-		name, username, want string
-	}{
-		{"simple", "gw1", ""},
-		{"every allowed symbol", "a.b@c+d-e_f", ""},
-		{"non-ASCII letters", "øyvind", ""},
-		{"150 characters", strings.Repeat("a", 150), ""},
-		{"150 two-byte characters", strings.Repeat("ø", 150), ""},
-		{"space", "has space", argus.MsgInvalidUsername},
-		{"slash", "x/y", argus.MsgInvalidUsername},
-		{"trailing newline", "gw1\n", argus.MsgInvalidUsername},
-		{"combining mark", "e\u0301", argus.MsgInvalidUsername},
-		{"empty", "", "This field may not be blank."},
-		{"151 characters", strings.Repeat("a", 151), "Ensure this field has no more than 150 characters."},
-		{"151 two-byte characters", strings.Repeat("ø", 151), "Ensure this field has no more than 150 characters."},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := argus.ValidateUsername(tt.username); got != tt.want {
-				t.Errorf("ValidateUsername(%q) = %q; want %q", tt.username, got, tt.want)
-			}
-		})
-	}
-	if want := "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."; argus.MsgInvalidUsername != want {
-		t.Errorf("MsgInvalidUsername = %q; want Django's %q", argus.MsgInvalidUsername, want)
 	}
 }
 
@@ -205,65 +152,5 @@ func TestTokenExpired(t *testing.T) {
 				t.Errorf("Token{Created: %v}.Expired(%v, %v) = %v; want %v", created, tt.now, lifetime, got, tt.want)
 			}
 		})
-	}
-}
-
-func TestFieldErrors(t *testing.T) {
-	t.Run("empty", func(t *testing.T) {
-		if err := (argus.FieldErrors{}).Err(); err != nil {
-			t.Errorf("FieldErrors{}.Err() = %v; want nil", err)
-		}
-		if err := argus.FieldErrors(nil).Err(); err != nil {
-			t.Errorf("FieldErrors(nil).Err() = %v; want nil", err)
-		}
-	})
-	t.Run("some", func(t *testing.T) {
-		e := argus.FieldErrors{}
-		e.Add("name", "This field is required.")
-		e.Add("name", "Second.")
-		e.Add("non_field_errors", "Unable to log in with provided credentials.")
-		e.Add("__all__", "Form-wide.")
-		e.Add("email", "Enter a valid email address.")
-		err := e.Err()
-		if err == nil {
-			t.Fatal("Err() = nil; want an error")
-		}
-		var fe argus.FieldErrors
-		if !errors.As(err, &fe) {
-			t.Fatalf("Err() = %T; want a FieldErrors", err)
-		}
-		if diff := cmp.Diff(e, fe); diff != "" {
-			t.Errorf("Err() (-want +got):\n%s", diff)
-		}
-		want := "invalid input: Form-wide.; email: Enter a valid email address.; name: This field is required. Second.; Unable to log in with provided credentials."
-		if got := err.Error(); got != want {
-			t.Errorf("Error() = %q; want %q", got, want)
-		}
-	})
-}
-
-func TestErrorStrings(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want string // a substring of Error()
-	}{
-		{"ListError", argus.ListError{"first", "second"}, "first; second"},
-		{"empty ListError", argus.ListError{}, "invalid request"},
-		{"Invalid", argus.Invalid("Bad cursor."), "Bad cursor."},
-		{"DetailError", argus.DetailError{"type": "A source system cannot post events of type 'CLO'."}, "type: A source system cannot post events of type 'CLO'."},
-		{"empty DetailError", argus.DetailError{}, "invalid request"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := tt.err.Error()
-			if got == "" || !strings.Contains(got, tt.want) {
-				t.Errorf("Error() = %q; want it to contain %q", got, tt.want)
-			}
-		})
-	}
-	var le argus.ListError
-	if err := argus.Invalid("x"); !errors.As(err, &le) || len(le) != 1 || le[0] != "x" {
-		t.Errorf("Invalid(%q) = %#v; want ListError{%q}", "x", err, "x")
 	}
 }

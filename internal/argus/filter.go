@@ -3,26 +3,16 @@ package argus
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // The two keys of a filter_string, in the order messages name them.
 const (
 	filterKeySources = "sourceSystemIds"
 	filterKeyTags    = "tags"
-)
-
-// Messages for an invalid filter_string (api-v1.md §5.4). The first three
-// are the original validator's; the type messages are ours, because the
-// original did not check the values at all and broke later.
-const (
-	MsgFilterNotObject    = "The filter must be a JSON object."
-	MsgFilterNoKnownKey   = "No known fieldnames in filterstring."
-	MsgFilterBadSourceIDs = "sourceSystemIds must be a list of source system ids (integers)."
-	MsgFilterBadTags      = `tags must be a list of "key=value" strings.`
 )
 
 // FilterSpec is a parsed filter_string (api-v1.md §2.11): sources and tags.
@@ -35,50 +25,49 @@ type FilterSpec struct {
 // object with exactly the keys "sourceSystemIds" (a list of source pks:
 // JSON integers ≥ 1) and "tags" (a list of strings each valid for
 // ParseTagQuery). Duplicates are kept as given; on success both lists are
-// non-nil and the messages nil.
+// non-nil and the error nil.
 //
-// On failure it returns the messages to show under "filter_string", in
-// this order: invalid JSON gives the one message "Invalid JSON: <reason>";
-// a document that is not an object gives MsgFilterNotObject; otherwise the
-// key and type messages of ParseFilterObject.
-func ParseFilterSpec(data []byte) (FilterSpec, []string) {
+// On failure the error is an Errors, in this order: invalid JSON gives
+// the one refusal CodeFilterJSON; a document that is not an object gives
+// CodeFilterNotObject; otherwise the refusals of ParseFilterObject.
+func ParseFilterSpec(data []byte) (FilterSpec, error) {
 	var raw json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return FilterSpec{}, []string{"Invalid JSON: " + err.Error()}
+		return FilterSpec{}, Errors{Invalid("", CodeFilterJSON, err.Error())}
 	}
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
-		return FilterSpec{}, []string{MsgFilterNotObject}
+		return FilterSpec{}, Errors{Invalid("", CodeFilterNotObject)}
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		// Unreachable for a valid JSON object; kept so that no error is
 		// dropped.
-		return FilterSpec{}, []string{"Invalid JSON: " + err.Error()}
+		return FilterSpec{}, Errors{Invalid("", CodeFilterJSON, err.Error())}
 	}
 	return ParseFilterObject(obj)
 }
 
 // ParseFilterObject is ParseFilterSpec for an already-decoded JSON object
-// (the filterpreview body). Its messages, in this order:
+// (the filterpreview body). Its refusals, in this order:
 //
-//   - no known key: "No known fieldnames in filterstring.";
-//   - missing keys: "Filterstring is missing fieldname(s): sourceSystemIds, tags"
-//     (the missing ones, in that fixed order);
-//   - unknown keys: "Unknown fieldname(s) in filterstring: <sorted, ", "-separated>";
+//   - no known key: CodeFilterNoKnownKey;
+//   - missing keys: CodeFilterMissingKeys with the missing ones, in the
+//     order sourceSystemIds, tags;
+//   - unknown keys: CodeFilterUnknownKeys with them, sorted;
 //
-// and, only when the key set is exactly right, the type messages:
-// MsgFilterBadSourceIDs when sourceSystemIds is not a list of integers
-// ≥ 1 (JSON integers: 1.0 and "1" are refused), MsgFilterBadTags when tags
-// is not a list of strings, and otherwise, for each tag string that fails
-// ParseTagQuery, `Invalid tag "<tag>": ` and its message (the tag cut to
-// 50 characters).
-func ParseFilterObject(obj map[string]json.RawMessage) (FilterSpec, []string) {
-	var msgs []string
+// and, only when the key set is exactly right, the type refusals:
+// CodeFilterSourceIDs when sourceSystemIds is not a list of integers ≥ 1
+// (JSON integers: 1.0 and "1" are refused), CodeFilterTags when tags is
+// not a list of strings, and otherwise CodeFilterTag for each tag string
+// that fails ParseTagQuery (the tag cut to 50 characters, and the code
+// ParseTagQuery gave with its arguments).
+func ParseFilterObject(obj map[string]json.RawMessage) (FilterSpec, error) {
+	var errs Errors
 	_, hasSources := obj[filterKeySources]
 	_, hasTags := obj[filterKeyTags]
 	if !hasSources && !hasTags {
-		msgs = append(msgs, MsgFilterNoKnownKey)
+		errs.Add(Invalid("", CodeFilterNoKnownKey))
 	}
 	var missing []string
 	if !hasSources {
@@ -88,7 +77,7 @@ func ParseFilterObject(obj map[string]json.RawMessage) (FilterSpec, []string) {
 		missing = append(missing, filterKeyTags)
 	}
 	if len(missing) > 0 {
-		msgs = append(msgs, "Filterstring is missing fieldname(s): "+strings.Join(missing, ", "))
+		errs.Add(Invalid("", CodeFilterMissingKeys, missing))
 	}
 	var unknown []string
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
@@ -97,31 +86,36 @@ func ParseFilterObject(obj map[string]json.RawMessage) (FilterSpec, []string) {
 		}
 	}
 	if len(unknown) > 0 {
-		msgs = append(msgs, "Unknown fieldname(s) in filterstring: "+strings.Join(unknown, ", "))
+		errs.Add(Invalid("", CodeFilterUnknownKeys, unknown))
 	}
-	if len(msgs) > 0 {
-		return FilterSpec{}, msgs
+	if len(errs) > 0 {
+		return FilterSpec{}, errs
 	}
 
 	spec := FilterSpec{SourceIDs: []int64{}, Tags: []Tag{}}
 	if ids, ok := parseSourceIDs(obj[filterKeySources]); ok {
 		spec.SourceIDs = ids
 	} else {
-		msgs = append(msgs, MsgFilterBadSourceIDs)
+		errs.Add(Invalid("", CodeFilterSourceIDs))
 	}
 	if strs, ok := parseStrings(obj[filterKeyTags]); ok {
 		for _, s := range strs {
-			if tag, err := ParseTagQuery(s); err == nil {
+			tag, err := ParseTagQuery(s)
+			if err == nil {
 				spec.Tags = append(spec.Tags, tag)
-			} else {
-				msgs = append(msgs, `Invalid tag "`+Shorten(s, 50)+`": `+err.Error())
+				continue
 			}
+			var te *Error
+			if !errors.As(err, &te) {
+				return FilterSpec{}, err
+			}
+			errs.Add(Invalid("", CodeFilterTag, append([]any{Shorten(s, 50), te.Code}, te.Args...)...))
 		}
 	} else {
-		msgs = append(msgs, MsgFilterBadTags)
+		errs.Add(Invalid("", CodeFilterTags))
 	}
-	if len(msgs) > 0 {
-		return FilterSpec{}, msgs
+	if len(errs) > 0 {
+		return FilterSpec{}, errs
 	}
 	return spec, nil
 }

@@ -2,6 +2,7 @@ package argus_test
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -11,204 +12,6 @@ import (
 
 	"github.com/argus-go/argus/internal/argus"
 )
-
-func TestParseFilterSpec(t *testing.T) {
-	const (
-		missingBoth    = "Filterstring is missing fieldname(s): sourceSystemIds, tags"
-		missingSources = "Filterstring is missing fieldname(s): sourceSystemIds"
-		missingTags    = "Filterstring is missing fieldname(s): tags"
-	)
-	badTag := func(tag string) string { return `Invalid tag "` + tag + `": ` + argus.MsgTagQuery }
-	tests := []struct {
-		name     string
-		in       string
-		want     argus.FilterSpec
-		wantMsgs []string
-	}{
-		// Valid documents.
-		{
-			name: "empty lists",
-			in:   `{"sourceSystemIds": [], "tags": []}`,
-			want: argus.FilterSpec{SourceIDs: []int64{}, Tags: []argus.Tag{}},
-		},
-		{
-			name: "whitespace and key order",
-			in:   " \n{ \"tags\" : [ \"object=box1\" ] ,\t\"sourceSystemIds\" : [ 2 , 1 ] }\n",
-			want: argus.FilterSpec{SourceIDs: []int64{2, 1}, Tags: []argus.Tag{{Key: "object", Value: "box1"}}},
-		},
-		{
-			name: "duplicates kept as given",
-			in:   `{"sourceSystemIds": [3, 1, 3], "tags": ["a=b", "a=b", "a=c"]}`,
-			want: argus.FilterSpec{
-				SourceIDs: []int64{3, 1, 3},
-				Tags:      []argus.Tag{{Key: "a", Value: "b"}, {Key: "a", Value: "b"}, {Key: "a", Value: "c"}},
-			},
-		},
-		{
-			name: "largest id",
-			in:   `{"sourceSystemIds": [1, 9223372036854775807], "tags": []}`,
-			want: argus.FilterSpec{SourceIDs: []int64{1, 9223372036854775807}, Tags: []argus.Tag{}},
-		},
-		{
-			name: "values split on the first equals sign and kept verbatim",
-			in:   `{"sourceSystemIds": [], "tags": ["a=b=c", "x= spaced ", "k=Ünïcødé ✓", "h=<&>"]}`,
-			want: argus.FilterSpec{SourceIDs: []int64{}, Tags: []argus.Tag{
-				{Key: "a", Value: "b=c"}, {Key: "x", Value: " spaced "}, {Key: "k", Value: "Ünïcødé ✓"}, {Key: "h", Value: "<&>"},
-			}},
-		},
-		{
-			name: "duplicate JSON key: the last one wins, as in Python",
-			in:   `{"sourceSystemIds": [1], "tags": ["a=b"], "sourceSystemIds": [2]}`,
-			want: argus.FilterSpec{SourceIDs: []int64{2}, Tags: []argus.Tag{{Key: "a", Value: "b"}}},
-		},
-
-		// Not JSON at all.
-		{name: "empty input", in: ``, wantMsgs: []string{"Invalid JSON: unexpected end of JSON input"}},
-		{name: "truncated", in: `{"sourceSystemIds": [1]`, wantMsgs: []string{"Invalid JSON: unexpected end of JSON input"}},
-		{
-			name:     "trailing comma",
-			in:       `{"sourceSystemIds": [], "tags": [],}`,
-			wantMsgs: []string{"Invalid JSON: invalid character '}' looking for beginning of object key string"},
-		},
-		{
-			name:     "single quotes",
-			in:       `{'tags': []}`,
-			wantMsgs: []string{`Invalid JSON: invalid character '\'' looking for beginning of object key string`},
-		},
-		{
-			name:     "trailing data",
-			in:       `{"sourceSystemIds": [], "tags": []} x`,
-			wantMsgs: []string{"Invalid JSON: invalid character 'x' after top-level value"},
-		},
-
-		// JSON, but not an object.
-		{name: "list", in: `[]`, wantMsgs: []string{argus.MsgFilterNotObject}},
-		{name: "null", in: `null`, wantMsgs: []string{argus.MsgFilterNotObject}},
-		{name: "string", in: `"{}"`, wantMsgs: []string{argus.MsgFilterNotObject}},
-		{name: "number", in: ` 1 `, wantMsgs: []string{argus.MsgFilterNotObject}},
-
-		// Wrong key sets: every applicable message, in order.
-		{name: "empty object", in: `{}`, wantMsgs: []string{argus.MsgFilterNoKnownKey, missingBoth}},
-		{name: "only tags", in: `{"tags": []}`, wantMsgs: []string{missingSources}},
-		{name: "only sources", in: `{"sourceSystemIds": []}`, wantMsgs: []string{missingTags}},
-		{
-			name:     "only unknown keys",
-			in:       `{"foo": 1, "bar": 2}`,
-			wantMsgs: []string{argus.MsgFilterNoKnownKey, missingBoth, "Unknown fieldname(s) in filterstring: bar, foo"},
-		},
-		{
-			name:     "unknown keys, sorted",
-			in:       `{"sourceSystemIds": [], "tags": [], "zzz": 1, "aaa": 2, "Tags": 3}`,
-			wantMsgs: []string{"Unknown fieldname(s) in filterstring: Tags, aaa, zzz"},
-		},
-		{
-			name:     "missing and unknown",
-			in:       `{"tags": [], "sourceSystemId": [1]}`,
-			wantMsgs: []string{missingSources, "Unknown fieldname(s) in filterstring: sourceSystemId"},
-		},
-		{
-			name:     "wrong key set hides type errors",
-			in:       `{"sourceSystemIds": "abc"}`,
-			wantMsgs: []string{missingTags},
-		},
-
-		// Right keys, wrong values.
-		{
-			name:     "both values of the wrong type",
-			in:       `{"sourceSystemIds": "abc", "tags": "x"}`,
-			wantMsgs: []string{argus.MsgFilterBadSourceIDs, argus.MsgFilterBadTags},
-		},
-		{name: "sources null", in: `{"sourceSystemIds": null, "tags": []}`, wantMsgs: []string{argus.MsgFilterBadSourceIDs}},
-		{name: "sources object", in: `{"sourceSystemIds": {}, "tags": []}`, wantMsgs: []string{argus.MsgFilterBadSourceIDs}},
-		{name: "source zero", in: `{"sourceSystemIds": [1, 0], "tags": []}`, wantMsgs: []string{argus.MsgFilterBadSourceIDs}},
-		{name: "source negative", in: `{"sourceSystemIds": [-1], "tags": []}`, wantMsgs: []string{argus.MsgFilterBadSourceIDs}},
-		{name: "source with fraction", in: `{"sourceSystemIds": [1.0], "tags": []}`, wantMsgs: []string{argus.MsgFilterBadSourceIDs}},
-		{name: "source with exponent", in: `{"sourceSystemIds": [1e3], "tags": []}`, wantMsgs: []string{argus.MsgFilterBadSourceIDs}},
-		{name: "source as string", in: `{"sourceSystemIds": ["1"], "tags": []}`, wantMsgs: []string{argus.MsgFilterBadSourceIDs}},
-		{name: "source beyond int64", in: `{"sourceSystemIds": [9223372036854775808], "tags": []}`, wantMsgs: []string{argus.MsgFilterBadSourceIDs}},
-		{name: "source nested list", in: `{"sourceSystemIds": [[1]], "tags": []}`, wantMsgs: []string{argus.MsgFilterBadSourceIDs}},
-		{name: "source null item", in: `{"sourceSystemIds": [null], "tags": []}`, wantMsgs: []string{argus.MsgFilterBadSourceIDs}},
-		{name: "source boolean", in: `{"sourceSystemIds": [true], "tags": []}`, wantMsgs: []string{argus.MsgFilterBadSourceIDs}},
-		{name: "tags null", in: `{"sourceSystemIds": [], "tags": null}`, wantMsgs: []string{argus.MsgFilterBadTags}},
-		{name: "tags string", in: `{"sourceSystemIds": [], "tags": "a=b"}`, wantMsgs: []string{argus.MsgFilterBadTags}},
-		{name: "tag number", in: `{"sourceSystemIds": [], "tags": [1]}`, wantMsgs: []string{argus.MsgFilterBadTags}},
-		{name: "tag null", in: `{"sourceSystemIds": [], "tags": [null]}`, wantMsgs: []string{argus.MsgFilterBadTags}},
-		{
-			name:     "a non-string tag hides the invalid strings",
-			in:       `{"sourceSystemIds": [], "tags": ["bad", {"a": "b"}]}`,
-			wantMsgs: []string{argus.MsgFilterBadTags},
-		},
-		{name: "tag without delimiter", in: `{"sourceSystemIds": [], "tags": ["object"]}`, wantMsgs: []string{badTag("object")}},
-		{name: "tag with empty value", in: `{"sourceSystemIds": [], "tags": ["object="]}`, wantMsgs: []string{badTag("object=")}},
-		{name: "tag with empty key", in: `{"sourceSystemIds": [], "tags": ["=v"]}`, wantMsgs: []string{badTag("=v")}},
-		{name: "tag with uppercase key", in: `{"sourceSystemIds": [], "tags": ["Object=a"]}`, wantMsgs: []string{badTag("Object=a")}},
-		{name: "tag with spaced key", in: `{"sourceSystemIds": [], "tags": [" object=a"]}`, wantMsgs: []string{badTag(" object=a")}},
-		{name: "tag with newline", in: `{"sourceSystemIds": [], "tags": ["a=b\nc"]}`, wantMsgs: []string{badTag("a=b\nc")}},
-		{
-			name:     "one message per invalid tag, in order",
-			in:       `{"sourceSystemIds": [], "tags": ["ok=1", "bad", "x=y", "=v"]}`,
-			wantMsgs: []string{badTag("bad"), badTag("=v")},
-		},
-		{
-			name:     "sources before tags",
-			in:       `{"sourceSystemIds": [0], "tags": ["bad"]}`,
-			wantMsgs: []string{argus.MsgFilterBadSourceIDs, badTag("bad")},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, msgs := argus.ParseFilterSpec([]byte(tt.in))
-			if diff := cmp.Diff(tt.wantMsgs, msgs); diff != "" {
-				t.Errorf("ParseFilterSpec(%q) messages (-want +got):\n%s", tt.in, diff)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParseFilterSpec(%q) spec (-want +got):\n%s", tt.in, diff)
-			}
-		})
-	}
-}
-
-func TestParseFilterObject(t *testing.T) {
-	tests := []struct {
-		name     string
-		obj      map[string]json.RawMessage
-		want     argus.FilterSpec
-		wantMsgs []string
-	}{
-		{
-			name:     "nil map",
-			obj:      nil,
-			wantMsgs: []string{argus.MsgFilterNoKnownKey, "Filterstring is missing fieldname(s): sourceSystemIds, tags"},
-		},
-		{
-			name: "valid",
-			obj:  map[string]json.RawMessage{"sourceSystemIds": json.RawMessage(`[4]`), "tags": json.RawMessage(`["a=b"]`)},
-			want: argus.FilterSpec{SourceIDs: []int64{4}, Tags: []argus.Tag{{Key: "a", Value: "b"}}},
-		},
-		{
-			name:     "raw values with surrounding space",
-			obj:      map[string]json.RawMessage{"sourceSystemIds": json.RawMessage(" [ 4 ] "), "tags": json.RawMessage(` [ "a=b" ] `)},
-			want:     argus.FilterSpec{SourceIDs: []int64{4}, Tags: []argus.Tag{{Key: "a", Value: "b"}}},
-			wantMsgs: nil,
-		},
-		{
-			name:     "unknown key",
-			obj:      map[string]json.RawMessage{"sourceSystemIds": json.RawMessage(`[]`), "tags": json.RawMessage(`[]`), "name": json.RawMessage(`"x"`)},
-			wantMsgs: []string{"Unknown fieldname(s) in filterstring: name"},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, msgs := argus.ParseFilterObject(tt.obj)
-			if diff := cmp.Diff(tt.wantMsgs, msgs); diff != "" {
-				t.Errorf("messages (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("spec (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
 
 func TestFilterSpecString(t *testing.T) {
 	tests := []struct {
@@ -252,9 +55,9 @@ func TestFilterSpecRoundTrip(t *testing.T) {
 			if !json.Valid([]byte(s)) {
 				t.Fatalf("String() = %s is not valid JSON", s)
 			}
-			got, msgs := argus.ParseFilterSpec([]byte(s))
-			if msgs != nil {
-				t.Fatalf("ParseFilterSpec(%s) messages = %q; want none", s, msgs)
+			got, err := argus.ParseFilterSpec([]byte(s))
+			if err != nil {
+				t.Fatalf("ParseFilterSpec(%s) error = %v; want none", s, err)
 			}
 			if diff := cmp.Diff(spec, got); diff != "" {
 				t.Errorf("round trip (-want +got):\n%s", diff)
@@ -369,12 +172,20 @@ func FuzzParseFilterSpec(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		spec, msgs := argus.ParseFilterSpec(data)
-		if len(msgs) > 0 {
-			for _, m := range msgs {
-				if m == "" || utf8.RuneCountInString(m) > 200 && !strings.HasPrefix(m, "Invalid JSON: ") &&
-					!strings.HasPrefix(m, "Unknown fieldname(s)") {
-					t.Fatalf("ParseFilterSpec(%q) message %q is empty or quotes too much", data, m)
+		spec, err := argus.ParseFilterSpec(data)
+		if err != nil {
+			es := argus.Refusals(err)
+			if len(es) == 0 {
+				t.Fatalf("ParseFilterSpec(%q) error = %v; want refusals", data, err)
+			}
+			for _, e := range es {
+				if e.Code == "" || !errors.Is(e, argus.ErrInvalid) {
+					t.Fatalf("ParseFilterSpec(%q) refusal %v has no code or is not ErrInvalid", data, e)
+				}
+				if e.Code == argus.CodeFilterTag {
+					if tag, _ := e.Args[0].(string); utf8.RuneCountInString(tag) > 51 {
+						t.Fatalf("ParseFilterSpec(%q) refusal %v quotes too much", data, e)
+					}
 				}
 			}
 			return
@@ -392,9 +203,9 @@ func FuzzParseFilterSpec(f *testing.F) {
 				t.Fatalf("ParseFilterSpec(%q) kept tag %q: %v", data, tag, err)
 			}
 		}
-		again, msgs := argus.ParseFilterSpec([]byte(spec.String()))
-		if len(msgs) > 0 || !slices.Equal(again.SourceIDs, spec.SourceIDs) || !slices.Equal(again.Tags, spec.Tags) {
-			t.Fatalf("ParseFilterSpec(%q) = %+v; its String %q parses to %+v, %v", data, spec, spec.String(), again, msgs)
+		again, err := argus.ParseFilterSpec([]byte(spec.String()))
+		if err != nil || !slices.Equal(again.SourceIDs, spec.SourceIDs) || !slices.Equal(again.Tags, spec.Tags) {
+			t.Fatalf("ParseFilterSpec(%q) = %+v; its String %q parses to %+v, %v", data, spec, spec.String(), again, err)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package argus
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -124,46 +123,50 @@ type Ack struct {
 
 // CheckActor returns the error for an actor who may not post events of
 // type t (api-v1.md §5.2 step 2): source systems post STA, END and OTH; end
-// users CLO, REO, ACK and OTH.
+// users CLO, REO, ACK and OTH. The error is an *Error (ErrForbidden) on
+// Field "type": CodeSourceCannotPost or CodeUserCannotPost.
 func CheckActor(u *User, t EventType) error {
 	if u.IsSourceSystem() {
 		if t != EventStart && t != EventEnd && t != EventOther {
-			return DetailError{"type": fmt.Sprintf("A source system cannot post events of type '%s'.", t)}
+			return &Error{Kind: ErrForbidden, Code: CodeSourceCannotPost, Field: "type", Args: []any{t}}
 		}
 		return nil
 	}
 	if t != EventClose && t != EventReopen && t != EventAcknowledge && t != EventOther {
-		return DetailError{"type": fmt.Sprintf("An end user cannot post events of type '%s'.", t)}
+		return &Error{Kind: ErrForbidden, Code: CodeUserCannotPost, Field: "type", Args: []any{t}}
 	}
 	return nil
 }
 
 // CheckState returns the error for an event of type t that the
-// incident's state does not allow (api-v1.md §5.2 step 3). hasType says
-// whether the incident already has an event of type t; now judges
-// whether it is open.
+// incident's state does not allow (api-v1.md §5.2 step 3), an *Error on
+// Field "type": CodeEventTypeExists, CodeIncidentClosed, CodeIncidentOpen,
+// CodeIncidentStateless or CodeAckIsNoEvent. hasType says whether the
+// incident already has an event of type t; now judges whether it is open.
 func CheckState(i *Incident, t EventType, hasType bool, now time.Time) error {
-	fail := func(msg string) error { return DetailError{"type": msg} }
+	fail := func(code Code, args ...any) error {
+		return &Error{Kind: ErrInvalid, Code: code, Field: "type", Args: args}
+	}
 	if i.Stateful() {
 		if (t == EventStart || t == EventEnd) && hasType {
-			return fail(fmt.Sprintf("The incident already has a related event of type '%s'.", t))
+			return fail(CodeEventTypeExists, t)
 		}
 		if (t == EventEnd || t == EventClose) && !i.Open(now) {
-			return fail("The incident is already closed.")
+			return fail(CodeIncidentClosed)
 		}
 		if t == EventReopen && i.Open(now) {
-			return fail("The incident is already open.")
+			return fail(CodeIncidentOpen)
 		}
 	} else {
 		if t == EventStart && hasType {
-			return fail(fmt.Sprintf("The incident already has a related event of type '%s'.", t))
+			return fail(CodeEventTypeExists, t)
 		}
 		if t == EventEnd || t == EventClose || t == EventReopen {
-			return fail("Cannot change the state of a stateless incident.")
+			return fail(CodeIncidentStateless)
 		}
 	}
 	if t == EventAcknowledge {
-		return fail(fmt.Sprintf("Acknowledgements of this incidents should be posted through /api/v1/incidents/%d/acks/.", i.ID))
+		return fail(CodeAckIsNoEvent, i.ID)
 	}
 	return nil
 }

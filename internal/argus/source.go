@@ -37,14 +37,15 @@ func IsLower(s string) bool {
 	return cased
 }
 
-// ValidateSourceTypeName returns the API's message for an unacceptable
-// source type name, or "".
-func ValidateSourceTypeName(name string) string {
+// ValidateSourceTypeName returns the refusal of an unacceptable source
+// type name, an *Error on Field "name" (CodeBlank, CodeNotLowercase), or
+// nil.
+func ValidateSourceTypeName(name string) error {
 	if strings.TrimSpace(name) == "" {
-		return "This field may not be blank."
+		return Invalid("name", CodeBlank)
 	}
 	if !IsLower(name) {
-		return "'" + name + "' is not a lowercase string"
+		return Invalid("name", CodeNotLowercase, name)
 	}
-	return ""
+	return nil
 }

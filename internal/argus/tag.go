@@ -11,34 +11,11 @@ type Tag struct{ Key, Value string }
 // String is "key=value".
 func (t Tag) String() string { return t.Key + "=" + t.Value }
 
-// Messages of the original validators, exactly:
-const (
-	MsgTagNoDelimiter = "The tag must contain an equality sign (=) delimiter."
-	MsgTagEmptyKey    = "The tag's key must not be empty"
-	MsgTagBadKey      = "Enter a valid key consisting of lowercase letters, numbers and underscores."
-	MsgTagQuery       = `Enter a valid key-value construct: "key=value", where key and value are strings.`
-)
-
-// Messages DRF's CharField gives before the tag validator runs.
-const (
-	msgTagBlank     = "This field may not be blank."
-	msgTagNullChars = "Null characters are not allowed."
-)
-
 // MaxTagLength bounds a tag's "key=value" text, in characters. The
 // original had no limit, and a long tag broke PostgreSQL's unique index on
 // (key, value) with a 500; 500 characters of up to four bytes each stay
 // inside it, and no monitoring system's label comes near.
 const MaxTagLength = 500
-
-// MsgTagTooLong is the refusal of a tag over MaxTagLength characters,
-// worded as DRF's max_length.
-const MsgTagTooLong = "Ensure this field has no more than 500 characters."
-
-// TagError is a refused tag: its text is the message shown to clients.
-type TagError string
-
-func (e TagError) Error() string { return string(e) }
 
 // ParseTag validates a tag posted in an incident's "tags" list, as the
 // original serializer does: the whole string is trimmed of surrounding
@@ -46,32 +23,31 @@ func (e TagError) Error() string { return string(e) }
 // "=", the key is trimmed and must match ^[a-z0-9_]+$, and the value keeps
 // its leading spaces and may be empty. " key =v a l" is key=v a l.
 //
-// On failure the error is a TagError whose text is the original's
-// message, ready for a DRF field list: one of the MsgTag constants, or,
-// as DRF's CharField checks first, "This field may not be blank." for an
-// empty or all-whitespace string and "Null characters are not allowed."
-// for one containing U+0000.
+// On failure the error is an *Error (ErrInvalid) whose code is, in the
+// order checked: CodeBlank for an empty or all-whitespace string and
+// CodeNullCharacters for one containing U+0000 (as DRF's CharField checks
+// first), CodeTooLong, CodeTagNoDelimiter, CodeTagEmptyKey, CodeTagBadKey.
 func ParseTag(s string) (Tag, error) {
 	s = pyStrip(s)
 	if s == "" {
-		return Tag{}, TagError(msgTagBlank)
+		return Tag{}, Invalid("", CodeBlank)
 	}
 	if strings.IndexByte(s, 0) >= 0 {
-		return Tag{}, TagError(msgTagNullChars)
+		return Tag{}, Invalid("", CodeNullCharacters)
 	}
 	if utf8.RuneCountInString(s) > MaxTagLength {
-		return Tag{}, TagError(MsgTagTooLong)
+		return Tag{}, Invalid("", CodeTooLong, MaxTagLength)
 	}
 	key, value, found := strings.Cut(s, "=")
 	if !found {
-		return Tag{}, TagError(MsgTagNoDelimiter)
+		return Tag{}, Invalid("", CodeTagNoDelimiter)
 	}
 	key = pyStrip(key)
 	if key == "" {
-		return Tag{}, TagError(MsgTagEmptyKey)
+		return Tag{}, Invalid("", CodeTagEmptyKey)
 	}
 	if !validTagKey(key) {
-		return Tag{}, TagError(MsgTagBadKey)
+		return Tag{}, Invalid("", CodeTagBadKey)
 	}
 	return Tag{Key: key, Value: value}, nil
 }
@@ -81,15 +57,16 @@ func ParseTag(s string) (Tag, error) {
 // ^[a-z0-9_]+=.+\Z, so the value is non-empty and has no newline. The
 // value is everything after the first "=". Nothing is trimmed.
 //
-// On failure the error is a TagError: MsgTagTooLong for an item over
-// MaxTagLength characters (no stored tag can match it), else MsgTagQuery.
+// On failure the error is an *Error (ErrInvalid): CodeTooLong for an item
+// over MaxTagLength characters (no stored tag can match it), else
+// CodeTagQuery.
 func ParseTagQuery(s string) (Tag, error) {
 	if len(s) > MaxTagLength && utf8.RuneCountInString(s) > MaxTagLength {
-		return Tag{}, TagError(MsgTagTooLong)
+		return Tag{}, Invalid("", CodeTooLong, MaxTagLength)
 	}
 	key, value, found := strings.Cut(s, "=")
 	if !found || !validTagKey(key) || value == "" || strings.IndexByte(value, '\n') >= 0 {
-		return Tag{}, TagError(MsgTagQuery)
+		return Tag{}, Invalid("", CodeTagQuery)
 	}
 	return Tag{Key: key, Value: value}, nil
 }

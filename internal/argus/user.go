@@ -35,24 +35,19 @@ const MaxUsernameLength = 150
 
 var usernameRE = regexp.MustCompile(`^[\p{L}\p{N}_.@+-]+$`)
 
-// Django's messages for an invalid username.
-const (
-	MsgInvalidUsername = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
-	MsgUsernameTaken   = "A user with that username already exists."
-)
-
 // ValidateUsername applies Django's username rules and returns the first
-// message that fails, or "".
-func ValidateUsername(name string) string {
+// that fails as an *Error on Field "username" (CodeBlank, CodeTooLong,
+// CodeInvalidUsername), or nil.
+func ValidateUsername(name string) error {
 	switch {
 	case name == "":
-		return "This field may not be blank."
+		return Invalid("username", CodeBlank)
 	case utf8.RuneCountInString(name) > MaxUsernameLength:
-		return "Ensure this field has no more than 150 characters."
+		return Invalid("username", CodeTooLong, MaxUsernameLength)
 	case !usernameRE.MatchString(name):
-		return MsgInvalidUsername
+		return Invalid("username", CodeInvalidUsername)
 	}
-	return ""
+	return nil
 }
 
 // PhoneNumber is one of a user's numbers, in E.164 form (api-v1.md §2.2).

@@ -43,12 +43,12 @@ func (s *Store) Filter(ctx context.Context, userID, id int64) (argus.Filter, err
 }
 
 // CreateFilter stores a filter of f.UserID, its spec in canonical form. A
-// name the user already has is ErrConflict.
+// name the user already has is CodeNameTaken (ErrConflict).
 func (s *Store) CreateFilter(ctx context.Context, f argus.Filter) (argus.Filter, error) {
 	err := s.db.QueryRowContext(ctx, `INSERT INTO argus_notificationprofile_filter (user_id, name, filter_string)
 		VALUES ($1, $2, $3) RETURNING id`, f.UserID, f.Name, f.Spec.String()).Scan(&f.ID)
 	if isUniqueViolation(err) {
-		return argus.Filter{}, fmt.Errorf("store: filter %q: %w", f.Name, argus.ErrConflict)
+		return argus.Filter{}, argus.Conflict("Filter", "name", argus.CodeNameTaken, f.Name)
 	}
 	if err != nil {
 		return argus.Filter{}, fmt.Errorf("store: create filter: %w", err)
@@ -61,7 +61,7 @@ func (s *Store) UpdateFilter(ctx context.Context, f argus.Filter) (argus.Filter,
 	res, err := s.profileExec(ctx, f.UserID, `UPDATE argus_notificationprofile_filter SET name = $3, filter_string = $4
 		WHERE id = $1 AND user_id = $2`, f.ID, f.UserID, f.Name, f.Spec.String())
 	if isUniqueViolation(err) {
-		return argus.Filter{}, fmt.Errorf("store: filter %q: %w", f.Name, argus.ErrConflict)
+		return argus.Filter{}, argus.Conflict("Filter", "name", argus.CodeNameTaken, f.Name)
 	}
 	if err != nil {
 		return argus.Filter{}, fmt.Errorf("store: update filter %d: %w", f.ID, err)

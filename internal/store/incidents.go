@@ -11,9 +11,6 @@ import (
 	"github.com/argus-go/argus/internal/argus"
 )
 
-// MsgDuplicateIncident is D5's answer to a repeated (source, source_incident_id).
-const MsgDuplicateIncident = "An incident with this source and source_incident_id already exists."
-
 // NewIncident is what CreateIncident stores.
 type NewIncident struct {
 	SourceID         int64
@@ -30,7 +27,8 @@ type NewIncident struct {
 // CreateIncident stores an incident, its tags (added by addedBy) and then
 // its STA event (actor: the source's user, at the start time), in one
 // transaction (D10). A duplicate non-empty source_incident_id for the
-// source is a ListError (D5, D6); an unknown source is ErrNotFound.
+// source is CodeDuplicateIncident (D5, D6); an unknown source is
+// ErrNotFound.
 func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int64, now time.Time) (argus.Incident, argus.Event, error) {
 	inc := argus.Incident{
 		StartTime: ni.StartTime.UTC().Truncate(time.Microsecond), EndTime: ni.EndTime,
@@ -56,7 +54,7 @@ func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int6
 			inc.DetailsURL, inc.Description, inc.TicketURL, inc.Level,
 		).Scan(&inc.ID)
 		if isUniqueViolation(err) {
-			return argus.ListError{MsgDuplicateIncident}
+			return argus.Conflict("Incident", "source_incident_id", argus.CodeDuplicateIncident)
 		}
 		if err != nil {
 			return fmt.Errorf("store: create incident: %w", err)
@@ -398,13 +396,10 @@ type IncidentChange struct {
 	Tags       *[]argus.Tag
 }
 
-// MsgCannotRemoveTag is the refusal to remove someone else's tag.
-const MsgCannotRemoveTag = "Cannot remove this tag when you're not the one who added it."
-
 // UpdateIncident applies a change in one transaction (api-v1.md §5.1).
 // Tags missing from the new set are removed, which only a superuser may do
-// for tags someone else added: otherwise a DetailError keyed by tag
-// string, and nothing changes.
+// for tags someone else added: otherwise a CodeTagNotYours per such tag,
+// its Field the tag, and nothing changes.
 func (s *Store) UpdateIncident(ctx context.Context, id int64, c IncidentChange, by *argus.User, now time.Time) (argus.Incident, error) {
 	var inc argus.Incident
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -453,19 +448,19 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, id int64, tags []ar
 	}
 	have := make(map[argus.Tag]bool, len(existing))
 	var remove []int64
-	refused := argus.DetailError{}
+	var refused argus.Errors
 	for _, r := range existing {
 		have[r.tag] = true
 		if wanted[r.tag] {
 			continue
 		}
 		if !by.IsSuperuser && r.addedBy != by.ID {
-			refused[r.tag.String()] = MsgCannotRemoveTag
+			refused.Add(&argus.Error{Kind: argus.ErrForbidden, Code: argus.CodeTagNotYours, Field: r.tag.String()})
 		}
 		remove = append(remove, r.id)
 	}
-	if len(refused) > 0 {
-		return refused
+	if err := refused.Err(); err != nil {
+		return err
 	}
 	if len(remove) > 0 {
 		q := &query{}

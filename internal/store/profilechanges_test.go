@@ -415,8 +415,7 @@ func TestProfileChangesConcurrent(t *testing.T) {
 		// expected are the errors of losing a race with the other
 		// goroutine: a filter it just deleted.
 		expected := func(err error) bool {
-			var fe argus.FieldErrors
-			return err == nil || errors.Is(err, argus.ErrNotFound) || errors.As(err, &fe)
+			return err == nil || errors.Is(err, argus.ErrNotFound) || argus.Refusals(err) != nil
 		}
 		const rounds = 150
 		var (

@@ -134,24 +134,21 @@ func joinMedia(media []argus.Medium) string {
 	return strings.Join(parts, ",")
 }
 
-// Messages of the profile serializer.
-func invalidPK(pk int64) string { return fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", pk) }
-
-// ProfileReferenceErrors returns DRF's "Invalid pk" errors for the
-// references of in that are not the user's (api-v1.md §4.4), or nil.
-func (s *Store) ProfileReferenceErrors(ctx context.Context, userID int64, in ProfileInput) (argus.FieldErrors, error) {
+// ProfileReferenceErrors returns the refusals (CodeUnknownReference) of
+// the references of in that are not the user's (api-v1.md §4.4), or nil.
+func (s *Store) ProfileReferenceErrors(ctx context.Context, userID int64, in ProfileInput) (argus.Errors, error) {
 	err := s.checkReferences(ctx, s.db, userID, in)
-	var fe argus.FieldErrors
-	if errors.As(err, &fe) {
-		return fe, nil
+	var es argus.Errors
+	if errors.As(err, &es) {
+		return es, nil
 	}
 	return nil, err
 }
 
-// checkReferences refuses references to objects that are not the user's:
-// DRF's "Invalid pk" per field (api-v1.md §4.4).
+// checkReferences refuses references to objects that are not the user's,
+// one CodeUnknownReference per field (api-v1.md §4.4).
 func (s *Store) checkReferences(ctx context.Context, q queryer, userID int64, in ProfileInput) error {
-	errs := argus.FieldErrors{}
+	var errs argus.Errors
 	owned := func(table string, id int64) (bool, error) {
 		var n int
 		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = $1 AND user_id = $2`, id, userID).Scan(&n)
@@ -163,13 +160,13 @@ func (s *Store) checkReferences(ctx context.Context, q queryer, userID int64, in
 	if ok, err := owned("argus_notificationprofile_timeslot", in.TimeslotID); err != nil {
 		return err
 	} else if !ok {
-		errs.Add("timeslot", invalidPK(in.TimeslotID))
+		errs.Add(argus.Invalid("timeslot", argus.CodeUnknownReference, in.TimeslotID))
 	}
 	for _, fid := range in.FilterIDs {
 		if ok, err := owned("argus_notificationprofile_filter", fid); err != nil {
 			return err
 		} else if !ok {
-			errs.Add("filters", invalidPK(fid))
+			errs.Add(argus.Invalid("filters", argus.CodeUnknownReference, fid))
 			break
 		}
 	}
@@ -177,7 +174,7 @@ func (s *Store) checkReferences(ctx context.Context, q queryer, userID int64, in
 		if ok, err := owned("argus_auth_phonenumber", *in.PhoneNumberID); err != nil {
 			return err
 		} else if !ok {
-			errs.Add("phone_number", invalidPK(*in.PhoneNumberID))
+			errs.Add(argus.Invalid("phone_number", argus.CodeUnknownReference, *in.PhoneNumberID))
 		}
 	}
 	return errs.Err()
@@ -185,7 +182,7 @@ func (s *Store) checkReferences(ctx context.Context, q queryer, userID int64, in
 
 // profileTaken is the refusal of a second profile on a timeslot (D15).
 func profileTaken(timeslotID int64) error {
-	return argus.Invalid(fmt.Sprintf("NotificationProfile with Timeslot with pk=%d already exists.", timeslotID))
+	return argus.Conflict("NotificationProfile", "timeslot", argus.CodeProfileTaken, timeslotID)
 }
 
 // CreateProfile stores a profile of the user on in.TimeslotID, which

@@ -13,14 +13,6 @@ import (
 	"github.com/argus-go/argus/internal/auth"
 )
 
-// Messages of the original's source forms and serializers.
-const (
-	msgTypeExists   = "source system type with this name already exists."
-	msgInvalidType  = "Select a valid choice. That choice is not one of the available choices."
-	msgSourceExists = "Source system with this Name and Type already exists."
-	msgRequired     = "This field is required."
-)
-
 // SourceTypes lists the source types ordered by name.
 func (s *Store) SourceTypes(ctx context.Context) ([]argus.SourceType, error) {
 	return collect(ctx, s.db, "list source types", func(rows *sql.Rows, t *argus.SourceType) error {
@@ -29,11 +21,11 @@ func (s *Store) SourceTypes(ctx context.Context) ([]argus.SourceType, error) {
 }
 
 // CreateSourceType creates a type. The name must already be valid
-// (argus.ValidateSourceTypeName); a taken name is a FieldErrors on "name".
+// (argus.ValidateSourceTypeName); a taken name is CodeSourceTypeTaken.
 func (s *Store) CreateSourceType(ctx context.Context, name string) (argus.SourceType, error) {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO argus_incident_sourcesystemtype (name) VALUES ($1)`, name)
 	if isUniqueViolation(err) {
-		return argus.SourceType{}, argus.FieldErrors{"name": []string{msgTypeExists}}
+		return argus.SourceType{}, argus.Conflict("SourceSystemType", "name", argus.CodeSourceTypeTaken)
 	}
 	if err != nil {
 		return argus.SourceType{}, fmt.Errorf("store: create source type %q: %w", name, err)
@@ -99,8 +91,9 @@ type NewSource struct {
 // CreateSource creates a source system and its user (with an unusable
 // password and the default timeslot) in one transaction, as the original's
 // add-source form: when the username is taken, "_" and six random
-// uppercase hex digits are appended. Validation failures are FieldErrors
-// in the form's shape: "name", "type", "username", and "__all__" for a
+// uppercase hex digits are appended. Validation failures are an
+// argus.Errors on the fields "name", "type" and "username" (Model
+// "SourceSystem": the form's), and CodeSourceTaken on no field for a
 // duplicate name and type.
 func (s *Store) CreateSource(ctx context.Context, ns NewSource, now time.Time) (argus.Source, error) {
 	if ns.Username == "" {
@@ -108,26 +101,28 @@ func (s *Store) CreateSource(ctx context.Context, ns NewSource, now time.Time) (
 	}
 	var src argus.Source
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		errs := argus.FieldErrors{}
+		var errs argus.Errors
 		if strings.TrimSpace(ns.Name) == "" {
-			errs.Add("name", msgRequired)
+			errs.Add(argus.Invalid("name", argus.CodeRequired))
 		}
 		if ns.Type == "" {
-			errs.Add("type", msgRequired)
+			errs.Add(argus.Invalid("type", argus.CodeRequired))
 		} else if ns.CreateType {
-			if msg := argus.ValidateSourceTypeName(ns.Type); msg != "" {
-				errs.Add("type", msg)
+			if err := argus.ValidateSourceTypeName(ns.Type); err != nil {
+				for _, e := range argus.Refusals(err) {
+					errs.Add(&argus.Error{Kind: e.Kind, Code: e.Code, Field: "type", Args: e.Args})
+				}
 			} else if err := s.ensureSourceType(ctx, tx, ns.Type); err != nil {
 				return err
 			}
 		} else if ok, err := s.sourceTypeExists(ctx, tx, ns.Type); err != nil {
 			return err
 		} else if !ok {
-			errs.Add("type", msgInvalidType)
+			errs.Add(argus.Invalid("type", argus.CodeInvalidChoice))
 		}
 		if ns.Username != "" {
-			if msg := argus.ValidateUsername(ns.Username); msg != "" {
-				errs.Add("username", "username: "+msg)
+			for _, e := range argus.Refusals(argus.ValidateUsername(ns.Username)) {
+				errs.Add(&argus.Error{Kind: e.Kind, Code: e.Code, Field: "username", Model: "SourceSystem", Args: e.Args})
 			}
 		}
 		if len(errs) == 0 {
@@ -139,7 +134,7 @@ func (s *Store) CreateSource(ctx context.Context, ns NewSource, now time.Time) (
 				return fmt.Errorf("store: look up source: %w", err)
 			}
 			if n > 0 {
-				errs.Add("__all__", msgSourceExists)
+				errs.Add(argus.Conflict("SourceSystem", "", argus.CodeSourceTaken))
 			}
 		}
 		if err := errs.Err(); err != nil {
@@ -158,7 +153,7 @@ func (s *Store) CreateSource(ctx context.Context, ns NewSource, now time.Time) (
 			INSERT INTO argus_incident_sourcesystem (name, type_id, user_id, base_url)
 			VALUES ($1, $2, $3, $4) RETURNING id`, src.Name, src.Type, src.UserID, src.BaseURL).Scan(&src.ID)
 		if isUniqueViolation(err) {
-			return argus.FieldErrors{"__all__": []string{msgSourceExists}}
+			return argus.Conflict("SourceSystem", "", argus.CodeSourceTaken)
 		}
 		if err != nil {
 			return fmt.Errorf("store: create source %q: %w", ns.Name, err)
@@ -184,7 +179,7 @@ func (s *Store) freeUsername(ctx context.Context, tx *sql.Tx, username string) (
 		_, _ = rand.Read(b) // never fails (Go 1.24+)
 		candidate = string(base) + "_" + strings.ToUpper(hex.EncodeToString(b))
 	}
-	return "", argus.FieldErrors{"username": []string{"username: " + argus.MsgUsernameTaken}}
+	return "", argus.Conflict("SourceSystem", "username", argus.CodeUsernameTaken)
 }
 
 // RenameSource changes a source's name, the only field the API may change
@@ -203,11 +198,11 @@ func (s *Store) RenameSource(ctx context.Context, id int64, name string) (argus.
 			return fmt.Errorf("store: look up source: %w", err)
 		}
 		if n > 0 {
-			return argus.FieldErrors{"non_field_errors": []string{"The fields name, type must make a unique set."}}
+			return argus.Conflict("SourceSystem", "name", argus.CodeSourceTaken)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE argus_incident_sourcesystem SET name = $2 WHERE id = $1`, id, name)
 		if isUniqueViolation(err) {
-			return argus.FieldErrors{"non_field_errors": []string{"The fields name, type must make a unique set."}}
+			return argus.Conflict("SourceSystem", "name", argus.CodeSourceTaken)
 		}
 		if err != nil {
 			return fmt.Errorf("store: rename source %d: %w", id, err)

@@ -144,8 +144,8 @@ func TestCreateUserRefusesTakenAndInvalidNames(t *testing.T) {
 		}
 		for _, name := range []string{"carol", "has space", ""} {
 			_, err := st.CreateUser(ctx, store.NewUser{Username: name}, t0)
-			if _, ok := err.(argus.FieldErrors); !ok {
-				t.Errorf("CreateUser(%q) error = %v; want FieldErrors", name, err)
+			if es := argus.Refusals(err); len(es) != 1 || es[0].Field != "username" {
+				t.Errorf("CreateUser(%q) error = %v; want one refusal of the username", name, err)
 			}
 		}
 		if n, err := st.CountUsers(ctx); err != nil || n != 1 {

@@ -99,14 +99,14 @@ func parseRecurrence(days, start, end string) (argus.TimeRecurrence, error) {
 }
 
 // createTimeslot inserts a timeslot with its recurrences and returns its
-// pk. A name the user already has is ErrConflict.
+// pk. A name the user already has is CodeNameTaken (ErrConflict).
 func (s *Store) createTimeslot(ctx context.Context, tx *sql.Tx, ts argus.Timeslot) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx,
 		`INSERT INTO argus_notificationprofile_timeslot (user_id, name) VALUES ($1, $2) RETURNING id`,
 		ts.UserID, ts.Name).Scan(&id)
 	if isUniqueViolation(err) {
-		return 0, fmt.Errorf("store: timeslot %q: %w", ts.Name, argus.ErrConflict)
+		return 0, argus.Conflict("Timeslot", "name", argus.CodeNameTaken, ts.Name)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: create timeslot: %w", err)
@@ -127,7 +127,7 @@ func (s *Store) insertRecurrences(ctx context.Context, tx *sql.Tx, timeslotID in
 }
 
 // CreateTimeslot stores a timeslot of ts.UserID with its recurrences. A
-// name the user already has is ErrConflict.
+// name the user already has is CodeNameTaken (ErrConflict).
 func (s *Store) CreateTimeslot(ctx context.Context, ts argus.Timeslot) (argus.Timeslot, error) {
 	err := s.profileTx(ctx, ts.UserID, func(tx *sql.Tx) error {
 		var err error
@@ -147,7 +147,7 @@ func (s *Store) UpdateTimeslot(ctx context.Context, userID, id int64, name strin
 		res, err := tx.ExecContext(ctx, `UPDATE argus_notificationprofile_timeslot SET name = $3 WHERE id = $1 AND user_id = $2`,
 			id, userID, name)
 		if isUniqueViolation(err) {
-			return fmt.Errorf("store: timeslot %q: %w", name, argus.ErrConflict)
+			return argus.Conflict("Timeslot", "name", argus.CodeNameTaken, name)
 		}
 		if err != nil {
 			return fmt.Errorf("store: update timeslot %d: %w", id, err)

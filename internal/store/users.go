@@ -39,8 +39,8 @@ func scanUser(row interface{ Scan(...any) error }, u *argus.User, extra ...any) 
 }
 
 // CreateUser creates a user and, in the same transaction, its "All the
-// time" timeslot (api-v1.md §2.1). A taken username is a FieldErrors on
-// "username".
+// time" timeslot (api-v1.md §2.1). A taken username is
+// CodeUsernameTaken.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser, now time.Time) (argus.User, error) {
 	var u argus.User
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -52,15 +52,15 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser, now time.Time) (argu
 }
 
 func (s *Store) createUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time.Time) (argus.User, error) {
-	if msg := argus.ValidateUsername(nu.Username); msg != "" {
-		return argus.User{}, argus.FieldErrors{"username": []string{msg}}
+	if err := argus.ValidateUsername(nu.Username); err != nil {
+		return argus.User{}, err
 	}
 	taken, err := s.usernameTaken(ctx, tx, nu.Username)
 	if err != nil {
 		return argus.User{}, err
 	}
 	if taken {
-		return argus.User{}, argus.FieldErrors{"username": []string{argus.MsgUsernameTaken}}
+		return argus.User{}, argus.Conflict("User", "username", argus.CodeUsernameTaken)
 	}
 	u := argus.User{
 		Username: nu.Username, Password: nu.Password, Email: nu.Email,
@@ -76,7 +76,7 @@ func (s *Store) createUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time
 		u.IsStaff, u.IsSuperuser, u.IsActive, s.dialect.t(u.DateJoined),
 	).Scan(&u.ID)
 	if isUniqueViolation(err) {
-		return argus.User{}, argus.FieldErrors{"username": []string{argus.MsgUsernameTaken}}
+		return argus.User{}, argus.Conflict("User", "username", argus.CodeUsernameTaken)
 	}
 	if err != nil {
 		return argus.User{}, fmt.Errorf("store: create user %q: %w", nu.Username, err)

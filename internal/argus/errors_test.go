@@ -1,0 +1,136 @@
+package argus_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+func TestErrorKinds(t *testing.T) {
+	kinds := []error{argus.ErrInvalid, argus.ErrNotFound, argus.ErrForbidden, argus.ErrConflict}
+	for _, kind := range kinds {
+		e := &argus.Error{Kind: kind, Code: argus.CodeBlank, Field: "name"}
+		wrapped := fmt.Errorf("store: create: %w", e)
+		for _, other := range kinds {
+			if got, want := errors.Is(wrapped, other), other == kind; got != want {
+				t.Errorf("errors.Is(%v, %v) = %v; want %v", wrapped, other, got, want)
+			}
+		}
+		if es := argus.Refusals(wrapped); len(es) != 1 || es[0] != e {
+			t.Errorf("Refusals(%v) = %v; want the one refusal", wrapped, es)
+		}
+	}
+	if es := argus.Refusals(fmt.Errorf("store: %w", argus.ErrNotFound)); es != nil {
+		t.Errorf("Refusals(a bare sentinel) = %v; want nil", es)
+	}
+	if es := argus.Refusals(nil); es != nil {
+		t.Errorf("Refusals(nil) = %v; want nil", es)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	var es argus.Errors
+	if err := es.Err(); err != nil {
+		t.Errorf("empty Errors.Err() = %v; want nil", err)
+	}
+	es.Add(argus.Invalid("name", argus.CodeRequired))
+	es.Add(argus.Conflict("Filter", "name", argus.CodeNameTaken, "x"))
+	err := fmt.Errorf("wrapped: %w", es.Err())
+	if !errors.Is(err, argus.ErrInvalid) || !errors.Is(err, argus.ErrConflict) || errors.Is(err, argus.ErrNotFound) {
+		t.Errorf("errors.Is on %v: want ErrInvalid and ErrConflict only", err)
+	}
+	if got := argus.Refusals(err); len(got) != 2 {
+		t.Errorf("Refusals = %v; want both", got)
+	}
+	if !argus.HasCode(err, argus.CodeNameTaken) || argus.HasCode(err, argus.CodeBlank) {
+		t.Errorf("HasCode on %v is wrong", err)
+	}
+	if !es.Has("name") || es.Has("type") {
+		t.Errorf("Has on %v is wrong", es)
+	}
+	for _, want := range []string{"invalid name: required", "conflict Filter name: name_taken x"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Error() = %q; want it to contain %q", err.Error(), want)
+		}
+	}
+}
+
+// code is the one refusal's code and field.
+func codeField(err error) (argus.Code, string) {
+	es := argus.Refusals(err)
+	if len(es) != 1 {
+		return "", ""
+	}
+	return es[0].Code, es[0].Field
+}
+
+func TestValidateCodes(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       error
+		wantCode  argus.Code
+		wantField string
+	}{
+		{"username ok", argus.ValidateUsername("a.b@c+d-e_f"), "", ""},
+		{"username blank", argus.ValidateUsername(""), argus.CodeBlank, "username"},
+		{"username long", argus.ValidateUsername(strings.Repeat("ø", 151)), argus.CodeTooLong, "username"},
+		{"username space", argus.ValidateUsername("a b"), argus.CodeInvalidUsername, "username"},
+		{"type ok", argus.ValidateSourceTypeName("nav"), "", ""},
+		{"type blank", argus.ValidateSourceTypeName(" "), argus.CodeBlank, "name"},
+		{"type upper", argus.ValidateSourceTypeName("NAV"), argus.CodeNotLowercase, "name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.wantCode == "" {
+				if tt.err != nil {
+					t.Fatalf("error = %v; want nil", tt.err)
+				}
+				return
+			}
+			if c, f := codeField(tt.err); c != tt.wantCode || f != tt.wantField {
+				t.Errorf("refusal = %s on %q; want %s on %q", c, f, tt.wantCode, tt.wantField)
+			}
+		})
+	}
+}
+
+func TestEventRuleCodes(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	past := now.Add(-time.Hour)
+	open := &argus.Incident{ID: 7, EndTime: new(argus.Infinity)}
+	closed := &argus.Incident{ID: 7, EndTime: &past}
+	stateless := &argus.Incident{ID: 7}
+	source := &argus.User{ID: 1, SourceID: 3}
+	person := &argus.User{ID: 2}
+	tests := []struct {
+		name string
+		err  error
+		want argus.Code
+		kind error
+	}{
+		{"source posts CLO", argus.CheckActor(source, argus.EventClose), argus.CodeSourceCannotPost, argus.ErrForbidden},
+		{"person posts STA", argus.CheckActor(person, argus.EventStart), argus.CodeUserCannotPost, argus.ErrForbidden},
+		{"second STA", argus.CheckState(open, argus.EventStart, true, now), argus.CodeEventTypeExists, argus.ErrInvalid},
+		{"END when closed", argus.CheckState(closed, argus.EventEnd, false, now), argus.CodeIncidentClosed, argus.ErrInvalid},
+		{"REO when open", argus.CheckState(open, argus.EventReopen, false, now), argus.CodeIncidentOpen, argus.ErrInvalid},
+		{"CLO when stateless", argus.CheckState(stateless, argus.EventClose, false, now), argus.CodeIncidentStateless, argus.ErrInvalid},
+		{"ACK as an event", argus.CheckState(open, argus.EventAcknowledge, false, now), argus.CodeAckIsNoEvent, argus.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, f := codeField(tt.err)
+			if c != tt.want || f != "type" || !errors.Is(tt.err, tt.kind) {
+				t.Errorf("error = %v (code %s, field %q); want %s on \"type\", kind %v", tt.err, c, f, tt.want, tt.kind)
+			}
+		})
+	}
+	if err := argus.CheckState(open, argus.EventAcknowledge, false, now); err != nil {
+		if es := argus.Refusals(err); es[0].Args[0] != int64(7) {
+			t.Errorf("CodeAckIsNoEvent args = %v; want the incident's id", es[0].Args)
+		}
+	}
+}
