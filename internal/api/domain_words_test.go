@@ -484,6 +484,7 @@ func TestEveryCodeIsWorded(t *testing.T) {
 		argus.CodeUserCannotPost, argus.CodeSourceCannotAck, argus.CodeEventTypeExists, argus.CodeIncidentClosed,
 		argus.CodeIncidentOpen, argus.CodeIncidentStateless, argus.CodeAckIsNoEvent, argus.CodeSourceNotYours,
 		argus.CodeSuperuserOnly, argus.CodeSourceNeedsSuperuser, argus.CodeNoSourceOfCaller,
+		argus.CodeEndBeforeStart, argus.CodeExpirationNotAfterEvent, argus.CodeNoSuchSource,
 	}
 	for _, c := range codes {
 		kind := argus.ErrInvalid

@@ -107,8 +107,8 @@ func (s *Server) eventFields(b body, errs FieldErrors, timestampRequired bool, n
 }
 
 // createEvent answers POST /api/v1/incidents/<id>/events/: it checks the
-// body, then the actor's right to the type, then applies the event in the
-// store (state rules, D16), and dispatches it after the commit (D10).
+// body, then the store checks the actor's right to the type and applies
+// the event (state rules, D16), and dispatches it after the commit (D10).
 func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
 	incID, err := pathID(r, "incident")
 	if err != nil {
@@ -124,9 +124,6 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
 	errs := FieldErrors{}
 	ev := s.eventFields(b, errs, u.IsSourceSystem(), now)
 	if err := errs.Err(); err != nil {
-		return err
-	}
-	if err := argus.CheckActor(u, ev.Type); err != nil {
 		return err
 	}
 	ev.IncidentID = incID
@@ -175,7 +172,8 @@ func (s *Server) getAck(w http.ResponseWriter, r *http.Request) error {
 
 // createAck answers POST /api/v1/incidents/<id>/acks/ (api-v1.md §5.3):
 // {"event": {"timestamp"?, "description"?, "type"?: "ACK"}, "expiration"?}.
-// Source systems may not ack.
+// The store refuses an ack that expires before it is made, and one by a
+// source system.
 func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
 	incID, err := pathID(r, "incident")
 	if err != nil {
@@ -209,12 +207,6 @@ func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := errs.Err(); err != nil {
 		return err
-	}
-	if ack.Expiration != nil && !ack.Expiration.After(ack.Event.Timestamp) {
-		return FieldErrors{"non_field_errors": []string{"'expiration' must be after 'event.timestamp'."}}
-	}
-	if u.IsSourceSystem() {
-		return DetailError{"type": "A source system cannot post acknowledgements."}
 	}
 	ack.Event.IncidentID = incID
 	ack, err = s.store.CreateAck(ctx, ack, u, now)

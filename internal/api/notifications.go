@@ -62,12 +62,13 @@ func (s *Server) renderMessage(m store.Message) messageJSON {
 // newest first, for superusers only, filtered by ?status= and ?incident=,
 // cursor-paginated like the incident list.
 func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error {
-	if !userFrom(r.Context()).IsSuperuser {
-		return argus.ErrForbidden
+	u := userFrom(r.Context())
+	if err := argus.CanReadNotifications(u); err != nil {
+		return err // before the parameters, as DRF checks permissions first
 	}
 	q := r.URL.Query()
 	errs := FieldErrors{}
-	var f store.MessageFilter
+	f := store.MessageFilter{By: u}
 	if v := textValue(q, "status", maxStatusLength, errs); v != "" {
 		if store.ValidStatus(v) {
 			f.Status = v

@@ -56,8 +56,9 @@ func (s *Server) listSources(w http.ResponseWriter, r *http.Request) error {
 // createSource is for superusers. It creates the source's user, named
 // "username" or the source's name, with a random suffix when taken.
 func (s *Server) createSource(w http.ResponseWriter, r *http.Request) error {
-	if !userFrom(r.Context()).IsSuperuser {
-		return argus.ErrForbidden
+	u := userFrom(r.Context())
+	if err := argus.CanCreateSource(u); err != nil {
+		return err // before the body, as DRF checks permissions first
 	}
 	b, err := readBody(w, r)
 	if err != nil {
@@ -74,7 +75,7 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	src, err := s.store.CreateSource(r.Context(), store.NewSource{
-		Name: name, Type: typ, Username: username, BaseURL: baseURL,
+		Name: name, Type: typ, Username: username, BaseURL: baseURL, By: u,
 	}, s.now())
 	if err != nil {
 		return err
@@ -109,8 +110,9 @@ func (s *Server) updateSource(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if u := userFrom(ctx); u.ID != src.UserID && !u.IsSuperuser {
-		return argus.ErrForbidden
+	u := userFrom(ctx)
+	if err := argus.CanChangeSource(u, &src); err != nil {
+		return err // before the body, as DRF checks permissions first
 	}
 	b, err := readBody(w, r)
 	if err != nil {
@@ -122,7 +124,7 @@ func (s *Server) updateSource(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if present {
-		if src, err = s.store.RenameSource(ctx, id, name); err != nil {
+		if src, err = s.store.RenameSource(ctx, id, name, u); err != nil {
 			return err
 		}
 	}

@@ -106,8 +106,14 @@ func message(e *argus.Error, u *argus.User) string {
 	case argus.CodeAckIsNoEvent:
 		return fmt.Sprintf("Acknowledgements of this incidents should be posted through /api/v1/incidents/%v/acks/.", arg(e, 0))
 
+	case argus.CodeEndBeforeStart:
+		return "'end_time' cannot be before 'start_time'."
+	case argus.CodeExpirationNotAfterEvent:
+		return "'expiration' must be after 'event.timestamp'."
 	case argus.CodeSourceNeedsSuperuser:
 		return "You must be a superuser to be allowed to specify the 'source' field."
+	case argus.CodeNoSuchSource:
+		return fmt.Sprintf("SourceSystem with pk=%v does not exist.", arg(e, 0))
 	case argus.CodeNoSourceOfCaller:
 		return "The requesting user must have a connected source system."
 	}
@@ -140,7 +146,7 @@ const (
 func shapeOf(e *argus.Error) shape {
 	switch e.Code {
 	case argus.CodeNameTaken, argus.CodeProfileTaken, argus.CodeDuplicateIncident,
-		argus.CodeSourceNeedsSuperuser, argus.CodeNoSourceOfCaller:
+		argus.CodeSourceNeedsSuperuser, argus.CodeNoSourceOfCaller, argus.CodeNoSuchSource:
 		return shapeList
 	case argus.CodeSourceCannotPost, argus.CodeUserCannotPost, argus.CodeSourceCannotAck,
 		argus.CodeEventTypeExists, argus.CodeIncidentClosed, argus.CodeIncidentOpen,

@@ -125,6 +125,12 @@ const (
 	// (int64) are made through its acknowledgements, not as events.
 	CodeAckIsNoEvent Code = "ack_is_no_event"
 
+	// CodeEndBeforeStart: an incident's end time is before its start.
+	CodeEndBeforeStart Code = "end_before_start"
+	// CodeExpirationNotAfterEvent: an acknowledgement expires before or
+	// when it is made.
+	CodeExpirationNotAfterEvent Code = "expiration_not_after_event"
+
 	// CodeSourceNotYours: only the source's own user and superusers may
 	// change a source system.
 	CodeSourceNotYours Code = "source_not_yours"
@@ -134,6 +140,9 @@ const (
 	// CodeSourceNeedsSuperuser (Field "source"): only superusers may name
 	// the source of a new incident.
 	CodeSourceNeedsSuperuser Code = "source_needs_superuser"
+	// CodeNoSuchSource (Field "source"): no source system has the pk
+	// Args[0] (int64, or the text given when it is no integer).
+	CodeNoSuchSource Code = "no_such_source"
 	// CodeNoSourceOfCaller: the caller has no source system to post an
 	// incident for.
 	CodeNoSourceOfCaller Code = "no_source_of_caller"

@@ -50,12 +50,15 @@ func (s *Store) lockIncident(ctx context.Context, tx *sql.Tx, id int64) (argus.I
 }
 
 // CreateEvent records an event posted to an incident and applies it
-// (api-v1.md §5.2), in one transaction. The actor's right to post the type
-// must already be checked (argus.CheckActor). When the incident's state
+// (api-v1.md §5.2), in one transaction, if the actor may post the type
+// (argus.CheckActor). When the incident's state
 // does not allow the event, end users get the error; a source system's
 // event is recorded anyway and changes nothing (D16). END and CLO set the
 // end time to the event's timestamp, REO to infinity.
 func (s *Store) CreateEvent(ctx context.Context, ev argus.Event, actor *argus.User, now time.Time) (argus.Event, error) {
+	if err := argus.CheckActor(actor, ev.Type); err != nil {
+		return argus.Event{}, err
+	}
 	ev.Actor = argus.Actor{ID: actor.ID, Username: actor.Username}
 	ev.Received = now
 	err := s.eventTx(ctx, func(tx *eventTx) error {
@@ -125,8 +128,16 @@ func (s *Store) incidentExists(ctx context.Context, id int64) error {
 }
 
 // CreateAck records an acknowledgement: an ACK event and its expiry, in
-// one transaction (api-v1.md §5.3). Any incident may be acked.
+// one transaction (api-v1.md §5.3), by an end user (argus.CanAcknowledge)
+// and expiring after it is made (argus.CheckAck). Any incident may be
+// acked.
 func (s *Store) CreateAck(ctx context.Context, ack argus.Ack, actor *argus.User, now time.Time) (argus.Ack, error) {
+	if err := argus.CheckAck(&ack); err != nil {
+		return argus.Ack{}, err
+	}
+	if err := argus.CanAcknowledge(actor); err != nil {
+		return argus.Ack{}, err
+	}
 	ack.Event.Type = argus.EventAcknowledge
 	ack.Event.Actor = argus.Actor{ID: actor.ID, Username: actor.Username}
 	ack.Event.Received = now

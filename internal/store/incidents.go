@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -27,8 +28,9 @@ type NewIncident struct {
 // CreateIncident stores an incident, its tags (added by addedBy) and then
 // its STA event (actor: the source's user, at the start time), in one
 // transaction (D10). A duplicate non-empty source_incident_id for the
-// source is CodeDuplicateIncident (D5, D6); an unknown source is
-// ErrNotFound.
+// source is CodeDuplicateIncident (D5, D6), an unknown source
+// CodeNoSuchSource. addedBy must be the source's user or a superuser
+// (argus.CanPostIncident).
 func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int64, now time.Time) (argus.Incident, argus.Event, error) {
 	inc := argus.Incident{
 		StartTime: ni.StartTime.UTC().Truncate(time.Microsecond), EndTime: ni.EndTime,
@@ -38,13 +40,23 @@ func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int6
 	now = now.UTC().Truncate(time.Microsecond)
 	var ev argus.Event
 	err := s.eventTx(ctx, func(tx *eventTx) error {
-		var username string
+		var (
+			username string
+			by       = argus.User{ID: addedBy}
+		)
 		err := tx.QueryRowContext(ctx, `
-			SELECT s.id, s.name, s.type_id, s.user_id, s.base_url, u.username
-			FROM argus_incident_sourcesystem s JOIN argus_auth_user u ON u.id = s.user_id WHERE s.id = $1`, ni.SourceID,
-		).Scan(&inc.Source.ID, &inc.Source.Name, &inc.Source.Type, &inc.Source.UserID, &inc.Source.BaseURL, &username)
+			SELECT s.id, s.name, s.type_id, s.user_id, s.base_url, u.username,
+				COALESCE((SELECT is_superuser FROM argus_auth_user WHERE id = $2), FALSE)
+			FROM argus_incident_sourcesystem s JOIN argus_auth_user u ON u.id = s.user_id WHERE s.id = $1`, ni.SourceID, addedBy,
+		).Scan(&inc.Source.ID, &inc.Source.Name, &inc.Source.Type, &inc.Source.UserID, &inc.Source.BaseURL, &username, &by.IsSuperuser)
+		if errors.Is(err, sql.ErrNoRows) {
+			return argus.Invalid("source", argus.CodeNoSuchSource, ni.SourceID)
+		}
 		if err != nil {
-			return notFound(err, fmt.Sprintf("source %d", ni.SourceID))
+			return fmt.Errorf("store: look up source %d: %w", ni.SourceID, err)
+		}
+		if err := argus.CanPostIncident(&by, &inc.Source); err != nil {
+			return err
 		}
 		err = tx.QueryRowContext(ctx, `
 			INSERT INTO argus_incident_incident (start_time, end_time, source_id, source_incident_id,
@@ -454,8 +466,8 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, id int64, tags []ar
 		if wanted[r.tag] {
 			continue
 		}
-		if !by.IsSuperuser && r.addedBy != by.ID {
-			refused.Add(&argus.Error{Kind: argus.ErrForbidden, Code: argus.CodeTagNotYours, Field: r.tag.String()})
+		if err := argus.CanRemoveTag(by, r.tag, r.addedBy); err != nil {
+			refused = append(refused, argus.Refusals(err)...)
 		}
 		remove = append(remove, r.id)
 	}

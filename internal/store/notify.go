@@ -604,12 +604,20 @@ type MessageFilter struct {
 	// Before selects messages with a smaller id, After those with a
 	// greater one: the cursors of the newest-first listing.
 	Before, After int64
+	// By is who reads (argus.CanReadNotifications); nil is the
+	// argus.Operator.
+	By *argus.User
 }
 
 // Messages lists messages newest first, at most limit, and reports
 // whether there are more: older ones, or with After newer ones (the page
 // is then the limit messages just above After).
 func (s *Store) Messages(ctx context.Context, f MessageFilter, limit int) ([]Message, bool, error) {
+	if f.By != nil {
+		if err := argus.CanReadNotifications(f.By); err != nil {
+			return nil, false, err
+		}
+	}
 	order := "DESC"
 	if f.After != 0 {
 		order = "ASC"

@@ -86,6 +86,8 @@ type NewSource struct {
 	// CreateType creates a missing type instead of refusing it (the CLI's
 	// create-source does; the API does not).
 	CreateType bool
+	// By is who asks (argus.CanCreateSource); nil is the argus.Operator.
+	By *argus.User
 }
 
 // CreateSource creates a source system and its user (with an unusable
@@ -98,6 +100,13 @@ type NewSource struct {
 func (s *Store) CreateSource(ctx context.Context, ns NewSource, now time.Time) (argus.Source, error) {
 	if ns.Username == "" {
 		ns.Username = ns.Name
+	}
+	by := ns.By
+	if by == nil {
+		by = argus.Operator()
+	}
+	if err := argus.CanCreateSource(by); err != nil {
+		return argus.Source{}, err
 	}
 	var src argus.Source
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -183,12 +192,15 @@ func (s *Store) freeUsername(ctx context.Context, tx *sql.Tx, username string) (
 }
 
 // RenameSource changes a source's name, the only field the API may change
-// (api-v1.md §4.2).
-func (s *Store) RenameSource(ctx context.Context, id int64, name string) (argus.Source, error) {
+// (api-v1.md §4.2), if by may (argus.CanChangeSource).
+func (s *Store) RenameSource(ctx context.Context, id int64, name string, by *argus.User) (argus.Source, error) {
 	var src argus.Source
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM argus_incident_sourcesystem WHERE id = $1`, id), &src); err != nil {
+		if err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM argus_incident_sourcesystem WHERE id = $1`+s.dialect.forUpdate(), id), &src); err != nil {
 			return notFound(err, fmt.Sprintf("source %d", id))
+		}
+		if err := argus.CanChangeSource(by, &src); err != nil {
+			return err
 		}
 		var n int
 		err := tx.QueryRowContext(ctx,

@@ -1,0 +1,107 @@
+package argus
+
+import "time"
+
+// Who may do what. Each rule is written once, here; the store enforces it
+// in the transaction that makes the change, and a face may ask it earlier
+// only to refuse in the order its clients expect (DRF checks permissions
+// before it reads a body).
+
+// Operator is the person at the command line (argus create-source,
+// argus notifications): whoever runs the binary against the database owns
+// the installation and passes every rule.
+func Operator() *User { return &User{Username: "(operator)", IsSuperuser: true, IsActive: true} }
+
+// CanCreateSource says whether u may create source systems: superusers
+// only (api-v1.md §4.2). The refusal is CodeSuperuserOnly (ErrForbidden).
+func CanCreateSource(u *User) error {
+	if u == nil || !u.IsSuperuser {
+		return Forbidden(CodeSuperuserOnly)
+	}
+	return nil
+}
+
+// CanChangeSource says whether u may change src (its name): the source's
+// own user and superusers. The refusal is CodeSourceNotYours
+// (ErrForbidden).
+func CanChangeSource(u *User, src *Source) error {
+	if u == nil || u.ID != src.UserID && !u.IsSuperuser {
+		return Forbidden(CodeSourceNotYours)
+	}
+	return nil
+}
+
+// CanNameSource says whether u may say which source a new incident is
+// from, rather than posting for its own: superusers only. The refusal is
+// CodeSourceNeedsSuperuser on Field "source" (ErrForbidden).
+func CanNameSource(u *User) error {
+	if u == nil || !u.IsSuperuser {
+		return &Error{Kind: ErrForbidden, Code: CodeSourceNeedsSuperuser, Field: "source"}
+	}
+	return nil
+}
+
+// OwnSource is the source a new incident posted by u is from when u names
+// none: the one u speaks for. An end user has none: CodeNoSourceOfCaller.
+func OwnSource(u *User) (int64, error) {
+	if u == nil || u.SourceID == 0 {
+		return 0, Invalid("", CodeNoSourceOfCaller)
+	}
+	return u.SourceID, nil
+}
+
+// CanPostIncident says whether u may create an incident of src: its own
+// user, or a superuser (CanNameSource).
+func CanPostIncident(u *User, src *Source) error {
+	if u != nil && u.ID == src.UserID {
+		return nil
+	}
+	return CanNameSource(u)
+}
+
+// CanAcknowledge says whether u may acknowledge incidents: end users only;
+// source systems get CodeSourceCannotAck on Field "type" (ErrForbidden).
+func CanAcknowledge(u *User) error {
+	if u == nil || u.IsSourceSystem() {
+		return &Error{Kind: ErrForbidden, Code: CodeSourceCannotAck, Field: "type"}
+	}
+	return nil
+}
+
+// CanReadNotifications says whether u may read the notification log
+// (D12): it names every user's addresses, so superusers only
+// (CodeSuperuserOnly).
+func CanReadNotifications(u *User) error {
+	if u == nil || !u.IsSuperuser {
+		return Forbidden(CodeSuperuserOnly)
+	}
+	return nil
+}
+
+// CanRemoveTag says whether u may take tag t, added by addedBy, off an
+// incident: whoever added it, and superusers. The refusal is
+// CodeTagNotYours with the tag as its Field (ErrForbidden).
+func CanRemoveTag(u *User, t Tag, addedBy int64) error {
+	if u == nil || !u.IsSuperuser && u.ID != addedBy {
+		return &Error{Kind: ErrForbidden, Code: CodeTagNotYours, Field: t.String()}
+	}
+	return nil
+}
+
+// CheckIncidentTimes refuses an incident that ends before it starts
+// (CodeEndBeforeStart); end is nil for a stateless incident.
+func CheckIncidentTimes(start time.Time, end *time.Time) error {
+	if end != nil && end.Before(start) {
+		return Invalid("", CodeEndBeforeStart)
+	}
+	return nil
+}
+
+// CheckAck refuses an acknowledgement that expires before or when it is
+// made (CodeExpirationNotAfterEvent).
+func CheckAck(a *Ack) error {
+	if a.Expiration != nil && !a.Expiration.After(a.Event.Timestamp) {
+		return Invalid("", CodeExpirationNotAfterEvent)
+	}
+	return nil
+}
