@@ -41,7 +41,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	log := newLogger(e.stderr, cfg.Debug)
-	dispatcher, stopNotifier := startNotifier(cfg, st, log, e)
+	stopNotifier := startNotifier(cfg, st, log, e)
 	// Deferred after st.Close, so it runs before: in-flight messages are
 	// finished or given back while the database is still open.
 	defer stopNotifier()
@@ -52,7 +52,6 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		TrustedProxies:  cfg.TrustedProxies,
 		Logger:          log,
 		Now:             e.now,
-		Dispatcher:      dispatcher,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

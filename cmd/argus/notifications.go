@@ -40,12 +40,13 @@ func newNotifier(cfg config.Config, st *store.Store, log *slog.Logger, e *env) *
 }
 
 // startNotifier runs the notification service in the background when
-// notifications are on. The returned stop ends it and waits until it
-// has finished or given back the messages in flight.
-func startNotifier(cfg config.Config, st *store.Store, log *slog.Logger, e *env) (notify.Dispatcher, func()) {
+// notifications are on; the store's change feed wakes it for each
+// committed event. The returned stop ends it and waits until it has
+// finished or given back the messages in flight.
+func startNotifier(cfg config.Config, st *store.Store, log *slog.Logger, e *env) (stop func()) {
 	if !cfg.SendNotifications {
 		log.Info("notifications are off (ARGUS_SEND_NOTIFICATIONS=false)")
-		return notify.Discard{}, func() {}
+		return func() {}
 	}
 	svc := newNotifier(cfg, st, log, e)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -56,7 +57,7 @@ func startNotifier(cfg config.Config, st *store.Store, log *slog.Logger, e *env)
 	}()
 	log.Info("notifications are on", "workers", cfg.NotificationWorkers,
 		"smtp", fmt.Sprintf("%s:%d", cfg.Email.Host, cfg.Email.Port), "sms", cfg.SMSGateway != "")
-	return svc, func() {
+	return func() {
 		cancel()
 		<-done
 	}

@@ -108,7 +108,7 @@ func (s *Server) eventFields(b body, errs FieldErrors, timestampRequired bool, n
 
 // createEvent answers POST /api/v1/incidents/<id>/events/: it checks the
 // body, then the store checks the actor's right to the type and applies
-// the event (state rules, D16), and dispatches it after the commit (D10).
+// the event (state rules, D16), announcing it once committed (D10).
 func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
 	incID, err := pathID(r, "incident")
 	if err != nil {
@@ -131,7 +131,6 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.dispatch.Dispatch(ctx, ev)
 	writeJSON(w, http.StatusCreated, s.renderEvent(&ev))
 	return nil
 }
@@ -213,7 +212,6 @@ func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.dispatch.Dispatch(ctx, ack.Event)
 	writeJSON(w, http.StatusCreated, s.renderAck(&ack))
 	return nil
 }

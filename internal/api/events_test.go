@@ -885,8 +885,8 @@ type evDispatched struct {
 	err error
 }
 
-// evRecorder is a notify.Dispatcher that records each event with the
-// incident a notification of it would read (D10).
+// evRecorder subscribes to the store's changes and records each event
+// with the incident a notification of it would read (D10).
 type evRecorder struct {
 	mu    sync.Mutex
 	st    *store.Store
@@ -899,6 +899,15 @@ func (r *evRecorder) Dispatch(ctx context.Context, ev argus.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.got = append(r.got, evDispatched{ev: ev, inc: inc, err: err})
+}
+
+// changes is the recorder's subscription (store.Subscribe).
+func (r *evRecorder) changes(cs []store.Change) {
+	for _, c := range cs {
+		if c.EventID != 0 {
+			r.Dispatch(context.Background(), c.Event)
+		}
+	}
 }
 
 // take returns and forgets what was dispatched so far.
@@ -916,8 +925,9 @@ func evEachWithRecorder(t *testing.T, fn func(t *testing.T, f *fixture, rec *evR
 	t.Helper()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		rec := &evRecorder{st: st}
-		f := newFixture(t, st, api.Options{Dispatcher: rec})
+		f := newFixture(t, st, api.Options{})
 		rec.clock = f.clock
+		t.Cleanup(st.Subscribe(rec.changes))
 		fn(t, f, rec)
 	})
 }

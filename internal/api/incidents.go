@@ -128,8 +128,8 @@ const msgInvalidURL = "Enter a valid URL."
 
 // createIncident answers POST /api/v1/incidents/ (and /mine/): source
 // systems post for themselves, superusers may name a "source". The
-// incident, its tags and its STA event are stored together, and the STA
-// event is dispatched after the commit (D10).
+// incident, its tags and its STA event are stored together; the store
+// announces the STA once committed (D10).
 func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
 	b, err := readBody(w, r)
 	if err != nil {
@@ -183,11 +183,10 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.now()
-	inc, ev, err := s.store.CreateIncident(r.Context(), ni, u.ID, now)
+	inc, _, err := s.store.CreateIncident(r.Context(), ni, u.ID, now)
 	if err != nil {
 		return err
 	}
-	s.dispatch.Dispatch(r.Context(), ev)
 	writeJSON(w, http.StatusCreated, s.renderIncident(&inc, now))
 	return nil
 }

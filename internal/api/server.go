@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
-	"github.com/argus-go/argus/internal/notify"
 	"github.com/argus-go/argus/internal/store"
 )
 
@@ -33,9 +32,6 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
-	// Dispatcher is handed every event after it is committed (D10).
-	// Default notify.Discard.
-	Dispatcher notify.Dispatcher
 	// TrustedProxies are ARGUS_TRUSTED_PROXIES: the only peers whose
 	// X-Forwarded-Proto and X-Forwarded-For are believed. Default none.
 	TrustedProxies []netip.Prefix
@@ -52,7 +48,6 @@ type Server struct {
 	mux      *http.ServeMux
 	handler  http.Handler
 	csrf     *http.CrossOriginProtection
-	dispatch notify.Dispatcher
 	proxies  []netip.Prefix
 }
 
@@ -66,11 +61,7 @@ func New(st *store.Store, o Options) *Server {
 		log:      o.Logger,
 		now:      o.Now,
 		csrf:     http.NewCrossOriginProtection(),
-		dispatch: o.Dispatcher,
 		proxies:  o.TrustedProxies,
-	}
-	if s.dispatch == nil {
-		s.dispatch = notify.Discard{}
 	}
 	if s.loc == nil {
 		loc, err := time.LoadLocation("Europe/Oslo")

@@ -1,6 +1,7 @@
 // Package notify tells people about events (D10–D14). Every change that
 // creates an event records, in the event's own transaction, that the event
-// must be dispatched (the outbox, D12). A Service then decides who hears
+// must be dispatched (the outbox, D12), and the store announces each
+// committed change (store.Subscribe). A Service woken by it decides who hears
 // about it with the one matcher (D8, D9), queues one message per recipient
 // address and medium (D11), and its workers deliver the messages through
 // the media, retrying transient failures until a deadline and recording
@@ -14,21 +15,6 @@ import (
 
 	"github.com/argus-go/argus/internal/argus"
 )
-
-// Dispatcher receives each event once it is committed (D10): STA from
-// incident creation, END, CLO, REO, OTH from the events endpoint, ACK from
-// the acks endpoint. The event is already in the outbox when notifications
-// are on, so Dispatch is only a wake-up and must not block.
-type Dispatcher interface {
-	Dispatch(ctx context.Context, ev argus.Event)
-}
-
-// Discard is the Dispatcher while notifications are off
-// (ARGUS_SEND_NOTIFICATIONS=false): it drops every event.
-type Discard struct{}
-
-// Dispatch implements Dispatcher.
-func (Discard) Dispatch(context.Context, argus.Event) {}
 
 // Notice is what a medium renders: one event and its incident as it was
 // right after the event (D10), however late dispatch reaches the event.

@@ -57,7 +57,8 @@ type Options struct {
 
 // Service dispatches outbox events and delivers their messages (D10–D12).
 // Any number of Services, in one process or many, may share a database
-// (D20). It implements Dispatcher: a committed event wakes it at once.
+// (D20). While it runs, every event the store commits wakes it at once
+// (store.Subscribe); events of other instances it finds by polling.
 type Service struct {
 	st   *store.Store
 	o    Options
@@ -120,9 +121,21 @@ func New(st *store.Store, o Options) *Service {
 	}
 }
 
-// Dispatch implements Dispatcher: the event is already in the outbox, so
-// this only wakes the dispatcher.
+// Dispatch wakes the dispatcher for an event already in the outbox. Run
+// calls it for every event the store commits; tests call it to hand an
+// event over without waiting for a poll.
 func (s *Service) Dispatch(context.Context, argus.Event) { wake(s.dwak) }
+
+// wakeOnEvents is the Service's subscription to the store's changes: a
+// committed event wakes the dispatcher.
+func (s *Service) wakeOnEvents(changes []store.Change) {
+	for _, c := range changes {
+		if c.EventID != 0 {
+			wake(s.dwak)
+			return
+		}
+	}
+}
 
 func wake(c chan struct{}) {
 	select {
@@ -136,6 +149,7 @@ func wake(c chan struct{}) {
 // SendTimeout), gives back the messages it had claimed but not tried, and
 // returns.
 func (s *Service) Run(ctx context.Context) error {
+	defer s.st.Subscribe(s.wakeOnEvents)()
 	var wg sync.WaitGroup
 	wg.Go(func() { s.loop(ctx, s.dwak, s.DispatchDue) })
 	for range s.o.Workers {

@@ -87,7 +87,11 @@ func (s *Store) CreateEvent(ctx context.Context, ev argus.Event, actor *argus.Us
 				return fmt.Errorf("store: update incident %d: %w", inc.ID, err)
 			}
 		}
-		return s.insertEvent(ctx, tx, &ev)
+		if err := s.insertEvent(ctx, tx, &ev); err != nil {
+			return err
+		}
+		tx.changed(ChangeEvent, ev.IncidentID, &ev)
+		return nil
 	})
 	if err != nil {
 		return argus.Event{}, err
@@ -153,6 +157,7 @@ func (s *Store) CreateAck(ctx context.Context, ack argus.Ack, actor *argus.User,
 		if err != nil {
 			return fmt.Errorf("store: create ack: %w", err)
 		}
+		tx.changed(ChangeAck, ack.Event.IncidentID, &ack.Event)
 		return nil
 	})
 	if err != nil {

@@ -78,7 +78,11 @@ func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int6
 			IncidentID: inc.ID, Actor: argus.Actor{ID: inc.Source.UserID, Username: username},
 			Timestamp: inc.StartTime, Received: now, Type: argus.EventStart, Description: inc.Description,
 		}
-		return s.insertEvent(ctx, tx, &ev)
+		if err := s.insertEvent(ctx, tx, &ev); err != nil {
+			return err
+		}
+		tx.changed(ChangeCreated, inc.ID, &ev)
+		return nil
 	})
 	if err != nil {
 		return argus.Incident{}, argus.Event{}, err
@@ -414,34 +418,43 @@ type IncidentChange struct {
 // its Field the tag, and nothing changes.
 func (s *Store) UpdateIncident(ctx context.Context, id int64, c IncidentChange, by *argus.User, now time.Time) (argus.Incident, error) {
 	var inc argus.Incident
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var locked int64
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM argus_incident_incident WHERE id = $1`+s.dialect.forUpdate(), id).Scan(&locked); err != nil {
+	err := s.eventTx(ctx, func(tx *eventTx) error {
+		var detailsURL, ticketURL string
+		err := tx.QueryRowContext(ctx, `SELECT details_url, ticket_url FROM argus_incident_incident WHERE id = $1`+s.dialect.forUpdate(), id).
+			Scan(&detailsURL, &ticketURL)
+		if err != nil {
 			return notFound(err, fmt.Sprintf("incident %d", id))
 		}
 		if c.Tags != nil {
-			if err := s.replaceTags(ctx, tx, id, *c.Tags, by, now); err != nil {
+			changed, err := s.replaceTags(ctx, tx.Tx, id, *c.Tags, by, now)
+			if err != nil {
 				return err
 			}
+			if changed {
+				tx.changed(ChangeTags, id, nil)
+			}
 		}
-		if c.DetailsURL != nil {
+		if c.DetailsURL != nil && *c.DetailsURL != detailsURL {
 			if _, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET details_url = $2 WHERE id = $1`, id, *c.DetailsURL); err != nil {
 				return fmt.Errorf("store: update incident %d: %w", id, err)
 			}
+			tx.changed(ChangeDetails, id, nil)
 		}
-		if c.TicketURL != nil {
+		if c.TicketURL != nil && *c.TicketURL != ticketURL {
 			if _, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET ticket_url = $2 WHERE id = $1`, id, *c.TicketURL); err != nil {
 				return fmt.Errorf("store: update incident %d: %w", id, err)
 			}
+			tx.changed(ChangeTicket, id, nil)
 		}
-		var err error
 		inc, err = s.incident(ctx, tx, id, now)
 		return err
 	})
 	return inc, err
 }
 
-func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, id int64, tags []argus.Tag, by *argus.User, now time.Time) error {
+// replaceTags makes tags the incident's set and reports whether that
+// changed anything.
+func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, id int64, tags []argus.Tag, by *argus.User, now time.Time) (bool, error) {
 	type rel struct {
 		id      int64
 		tag     argus.Tag
@@ -452,7 +465,7 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, id int64, tags []ar
 	}, `SELECT id, tag_key, tag_value, added_by_id FROM argus_incident_incidenttagrelation
 		WHERE incident_id = $1 ORDER BY id`, id)
 	if err != nil {
-		return err
+		return false, err
 	}
 	wanted := make(map[argus.Tag]bool, len(tags))
 	for _, t := range tags {
@@ -472,12 +485,12 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, id int64, tags []ar
 		remove = append(remove, r.id)
 	}
 	if err := refused.Err(); err != nil {
-		return err
+		return false, err
 	}
 	if len(remove) > 0 {
 		q := &query{}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM argus_incident_incidenttagrelation WHERE id IN (`+listArgs(q, remove)+`)`, q.args...); err != nil {
-			return fmt.Errorf("store: remove tags of incident %d: %w", id, err)
+			return false, fmt.Errorf("store: remove tags of incident %d: %w", id, err)
 		}
 	}
 	var add []argus.Tag
@@ -486,15 +499,27 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, id int64, tags []ar
 			add = append(add, t)
 		}
 	}
-	_, err = s.addTags(ctx, tx, id, add, by.ID, now)
-	return err
+	if _, err = s.addTags(ctx, tx, id, add, by.ID, now); err != nil {
+		return false, err
+	}
+	return len(remove) > 0 || len(add) > 0, nil
 }
 
 // SetTicketURL replaces an incident's ticket URL.
 func (s *Store) SetTicketURL(ctx context.Context, id int64, ticketURL string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE argus_incident_incident SET ticket_url = $2 WHERE id = $1`, id, ticketURL)
-	if err != nil {
-		return fmt.Errorf("store: set ticket url of incident %d: %w", id, err)
-	}
-	return mustAffect(res, fmt.Sprintf("incident %d", id))
+	return s.eventTx(ctx, func(tx *eventTx) error {
+		var old string
+		err := tx.QueryRowContext(ctx, `SELECT ticket_url FROM argus_incident_incident WHERE id = $1`+s.dialect.forUpdate(), id).Scan(&old)
+		if err != nil {
+			return notFound(err, fmt.Sprintf("incident %d", id))
+		}
+		if old == ticketURL {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET ticket_url = $2 WHERE id = $1`, id, ticketURL); err != nil {
+			return fmt.Errorf("store: set ticket url of incident %d: %w", id, err)
+		}
+		tx.changed(ChangeTicket, id, nil)
+		return nil
+	})
 }

@@ -20,9 +20,14 @@ import (
 // has done everything it does (the STA's tags, the ACK's ack, the END's
 // end time), and the notification describes the incident right after
 // the change (D10) however late dispatch gets to it.
+//
+// It also collects the changes the operation made to incidents (changed),
+// which are announced inside it on PostgreSQL and published to the
+// store's subscribers once it has committed.
 type eventTx struct {
 	*sql.Tx
-	queued []queuedEvent
+	queued  []queuedEvent
+	changes []Change
 }
 
 // queuedEvent is an event stored in an eventTx, still to be put in the
@@ -35,15 +40,26 @@ type queuedEvent struct {
 }
 
 // eventTx runs fn in a transaction (Store.tx) and, when fn succeeds,
-// queues the events it stored for notification before committing.
+// queues the events it stored for notification and announces its changes
+// before committing; once committed, it publishes the changes.
 func (s *Store) eventTx(ctx context.Context, fn func(tx *eventTx) error) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	var changes []Change
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		etx := &eventTx{Tx: tx}
 		if err := fn(etx); err != nil {
 			return err
 		}
-		return s.queueEvents(ctx, etx)
+		if err := s.queueEvents(ctx, etx); err != nil {
+			return err
+		}
+		changes = etx.changes
+		return s.announce(ctx, etx)
 	})
+	if err != nil {
+		return err
+	}
+	s.publish(changes)
+	return nil
 }
 
 // queueEvents puts the events stored in tx into the outbox, each with its

@@ -27,6 +27,8 @@ type Store struct {
 	// outbox makes every stored event an outbox row (D12): true while
 	// ARGUS_SEND_NOTIFICATIONS is on.
 	outbox bool
+	// feed publishes committed changes to incidents (changes.go).
+	feed feed
 }
 
 // Option configures Open.

@@ -1,0 +1,39 @@
+package notify_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/notify"
+)
+
+// TestCommittedEventsWakeTheService checks that a running Service hears
+// of each event the store commits through the store's change feed, with
+// nobody calling Dispatch (issue 14) and no poll to fall back on.
+func TestCommittedEventsWakeTheService(t *testing.T) {
+	eachRig(t, func(t *testing.T, r *rig) {
+		u := r.user("alice", "alice@example.org")
+		r.profile(u, argus.FilterSpec{SourceIDs: []int64{r.src.ID}}, []argus.Medium{argus.MediumEmail}, nil)
+		svc := r.service(notify.Options{Poll: time.Hour, Workers: 1})
+		ctx, cancel := context.WithCancel(r.ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = svc.Run(ctx)
+		}()
+		defer func() {
+			cancel()
+			<-done
+		}()
+		waitCtx, stop := context.WithTimeout(r.ctx, 20*time.Second)
+		defer stop()
+		for i := 1; i <= 3; i++ {
+			r.incident("down")
+			if _, err := r.sink.Wait(waitCtx, i); err != nil {
+				t.Fatalf("email %d did not arrive with polling every hour: %v", i, err)
+			}
+		}
+	})
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+// ChangeKind says what part of an incident a Change changed.
+type ChangeKind string
+
+// The kinds of change.
+const (
+	// ChangeCreated: the incident was created (with its STA event).
+	ChangeCreated ChangeKind = "created"
+	// ChangeEvent: an event was posted to the incident (END, CLO, REO,
+	// OTH, a source's refused STA or END…).
+	ChangeEvent ChangeKind = "event"
+	// ChangeAck: the incident was acknowledged (an ACK event).
+	ChangeAck ChangeKind = "ack"
+	// ChangeTags: tags were added or removed.
+	ChangeTags ChangeKind = "tags"
+	// ChangeTicket: the ticket URL changed.
+	ChangeTicket ChangeKind = "ticket"
+	// ChangeDetails: the details URL changed.
+	ChangeDetails ChangeKind = "details"
+)
+
+// Change is one committed change to an incident, as the store publishes
+// it to its subscribers (Store.Subscribe): the dispatcher's wake-up, and
+// the live-update hub of the web UI (D36).
+type Change struct {
+	Kind       ChangeKind `json:"kind"`
+	IncidentID int64      `json:"incident"`
+	// Event is the event the change recorded, for ChangeCreated (the STA),
+	// ChangeEvent and ChangeAck; its ID is 0 otherwise.
+	Event argus.Event `json:"-"`
+	// EventID is Event.ID, in the PostgreSQL notification.
+	EventID int64 `json:"event,omitempty"`
+}
+
+// NotifyChannel is the PostgreSQL channel on which every transaction that
+// changes incidents announces its changes, with pg_notify inside the
+// transaction so that only a commit delivers them (D20, D36): how other
+// instances learn of them.
+const NotifyChannel = "argus_incident_changes"
+
+// feed holds the subscribers of a Store's changes.
+type feed struct {
+	mu   sync.Mutex
+	next int
+	subs map[int]func([]Change)
+}
+
+// Subscribe calls fn with the changes of every transaction that commits
+// changes to incidents, once, after the commit, in the goroutine that
+// committed: fn must not block. The returned function ends the
+// subscription. Changes committed by other processes are not seen here;
+// on PostgreSQL they arrive on NotifyChannel.
+func (s *Store) Subscribe(fn func([]Change)) (cancel func()) {
+	s.feed.mu.Lock()
+	defer s.feed.mu.Unlock()
+	if s.feed.subs == nil {
+		s.feed.subs = map[int]func([]Change){}
+	}
+	id := s.feed.next
+	s.feed.next++
+	s.feed.subs[id] = fn
+	return func() {
+		s.feed.mu.Lock()
+		defer s.feed.mu.Unlock()
+		delete(s.feed.subs, id)
+	}
+}
+
+// publish hands committed changes to every subscriber.
+func (s *Store) publish(changes []Change) {
+	if len(changes) == 0 {
+		return
+	}
+	s.feed.mu.Lock()
+	subs := make([]func([]Change), 0, len(s.feed.subs))
+	for _, fn := range s.feed.subs {
+		subs = append(subs, fn)
+	}
+	s.feed.mu.Unlock()
+	for _, fn := range subs {
+		fn(changes)
+	}
+}
+
+// maxNotifyPayload keeps each pg_notify payload under PostgreSQL's limit
+// of 8000 bytes.
+const maxNotifyPayload = 7000
+
+// announce sends the changes of tx on NotifyChannel on PostgreSQL, in as
+// many notifications as their size needs; the notifications are delivered
+// only if tx commits. SQLite has one process and nothing to announce.
+func (s *Store) announce(ctx context.Context, tx *eventTx) error {
+	if s.dialect != postgresDialect || len(tx.changes) == 0 {
+		return nil
+	}
+	send := func(batch []Change) error {
+		payload, err := json.Marshal(batch)
+		if err != nil {
+			return fmt.Errorf("store: encode changes: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, string(payload)); err != nil {
+			return fmt.Errorf("store: announce changes: %w", err)
+		}
+		return nil
+	}
+	start, size := 0, 2
+	for i := range tx.changes {
+		// Each change encodes to well under 100 bytes.
+		if size += 100; size > maxNotifyPayload {
+			if err := send(tx.changes[start:i]); err != nil {
+				return err
+			}
+			start, size = i, 102
+		}
+	}
+	return send(tx.changes[start:])
+}
+
+// changed records a change of tx, to be announced inside it and published
+// after it commits.
+func (tx *eventTx) changed(kind ChangeKind, incidentID int64, ev *argus.Event) {
+	c := Change{Kind: kind, IncidentID: incidentID}
+	if ev != nil {
+		c.Event = *ev
+		c.EventID = ev.ID
+	}
+	tx.changes = append(tx.changes, c)
+}

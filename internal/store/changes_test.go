@@ -1,0 +1,167 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/store"
+	"github.com/argus-go/argus/internal/store/storetest"
+	"github.com/argus-go/argus/internal/testdb"
+)
+
+// changeLog records what the store publishes, one entry per transaction.
+type changeLog struct {
+	mu  sync.Mutex
+	txs [][]string
+}
+
+func (l *changeLog) record(cs []store.Change) {
+	var kinds []string
+	for _, c := range cs {
+		k := string(c.Kind)
+		if c.EventID != 0 {
+			if c.Event.ID != c.EventID || c.Event.IncidentID != c.IncidentID {
+				k += " (event mismatch)"
+			}
+			k += " " + string(c.Event.Type)
+		}
+		kinds = append(kinds, k)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.txs = append(l.txs, kinds)
+}
+
+func (l *changeLog) take() [][]string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	got := l.txs
+	l.txs = nil
+	return got
+}
+
+// TestChangeFeed checks that every committed change to an incident is
+// published once, after commit, and that nothing is published for a
+// refused or empty change (issue 14).
+func TestChangeFeed(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, b testdb.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b.DSN)
+		var listener *pgx.Conn
+		if b.Name == "postgres" {
+			var err error
+			if listener, err = pgx.Connect(ctx, b.DSN); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = listener.Close(context.Background()) })
+			if _, err := listener.Exec(ctx, "LISTEN "+store.NotifyChannel); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// announced is the next notification on PostgreSQL, as kinds.
+		announced := func(t *testing.T) []string {
+			t.Helper()
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			n, err := listener.WaitForNotification(wctx)
+			if err != nil {
+				t.Fatalf("no notification on %s: %v", store.NotifyChannel, err)
+			}
+			var cs []store.Change
+			if err := json.Unmarshal([]byte(n.Payload), &cs); err != nil {
+				t.Fatalf("payload %q: %v", n.Payload, err)
+			}
+			var kinds []string
+			for _, c := range cs {
+				kinds = append(kinds, string(c.Kind))
+			}
+			return kinds
+		}
+
+		log := &changeLog{}
+		cancel := st.Subscribe(log.record)
+		defer cancel()
+
+		src, err := st.CreateSource(ctx, store.NewSource{Name: "gw", Type: "nav", CreateType: true}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcUser, err := st.User(ctx, src.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alice, err := st.CreateUser(ctx, store.NewUser{Username: "alice"}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inc argus.Incident
+		steps := []struct {
+			name string
+			do   func() error
+			want [][]string
+			// pg is what PostgreSQL announces, when anything.
+			pg []string
+		}{
+			{"nothing about sources and users", func() error { return nil }, nil, nil},
+			{"create", func() error {
+				var err error
+				inc, _, err = st.CreateIncident(ctx, store.NewIncident{SourceID: src.ID, StartTime: t0, EndTime: new(argus.Infinity),
+					Level: 2, Tags: []argus.Tag{{Key: "a", Value: "b"}}}, src.UserID, t0)
+				return err
+			}, [][]string{{"created STA"}}, []string{"created"}},
+			{"refused event", func() error {
+				_, err := st.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventReopen}, &alice, t0)
+				if err == nil {
+					t.Error("REO of an open incident was accepted")
+				}
+				return nil
+			}, nil, nil},
+			{"ack", func() error {
+				_, err := st.CreateAck(ctx, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: t0}}, &alice, t0)
+				return err
+			}, [][]string{{"ack ACK"}}, []string{"ack"}},
+			{"patch that changes nothing", func() error {
+				same := inc.Tags[0].Tag
+				_, err := st.UpdateIncident(ctx, inc.ID, store.IncidentChange{Tags: &[]argus.Tag{same}, DetailsURL: new("")}, &srcUser, t0)
+				return err
+			}, nil, nil},
+			{"patch of tags, details and ticket", func() error {
+				_, err := st.UpdateIncident(ctx, inc.ID, store.IncidentChange{Tags: &[]argus.Tag{{Key: "c", Value: "d"}},
+					DetailsURL: new("/x"), TicketURL: new("https://t.example.org/1")}, &srcUser, t0)
+				return err
+			}, [][]string{{"tags", "details", "ticket"}}, []string{"tags", "details", "ticket"}},
+			{"same ticket again", func() error { return st.SetTicketURL(ctx, inc.ID, "https://t.example.org/1") }, nil, nil},
+			{"new ticket", func() error { return st.SetTicketURL(ctx, inc.ID, "https://t.example.org/2") },
+				[][]string{{"ticket"}}, []string{"ticket"}},
+			{"end", func() error {
+				_, err := st.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventEnd}, &srcUser, t0)
+				return err
+			}, [][]string{{"event END"}}, []string{"event"}},
+		}
+		for _, step := range steps {
+			t.Run(step.name, func(t *testing.T) {
+				if err := step.do(); err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(step.want, log.take()); diff != "" {
+					t.Errorf("published (-want +got):\n%s", diff)
+				}
+				// Only commits are announced, in commit order: a step
+				// that announced nothing shows as the next one's
+				// notification coming first.
+				if listener != nil && step.pg != nil {
+					if diff := cmp.Diff(step.pg, announced(t)); diff != "" {
+						t.Errorf("announced (-want +got):\n%s", diff)
+					}
+				}
+			})
+		}
+	})
+}
