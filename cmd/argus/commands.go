@@ -141,14 +141,10 @@ func initialSetup(ctx context.Context, e *env, st *store.Store, username, passwo
 		if generated {
 			password = auth.NewPassword()
 		}
-		hash, err := auth.HashPassword(password)
-		if err != nil {
-			return err
-		}
-		_, err = st.CreateUser(ctx, store.NewUser{
-			Username: username, Password: hash, Email: email, FirstName: capitalize(username),
+		_, err = accounts(e, st).CreateUser(ctx, store.NewUser{
+			Username: username, Email: email, FirstName: capitalize(username),
 			IsStaff: true, IsSuperuser: true,
-		}, e.now())
+		}, password)
 		if err != nil {
 			return err
 		}
@@ -189,15 +185,9 @@ func cmdCreateUser(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	hash := auth.UnusablePassword()
-	if *password != "" {
-		if hash, err = auth.HashPassword(*password); err != nil {
-			return err
-		}
-	}
-	u, err := st.CreateUser(ctx, store.NewUser{
-		Username: *username, Password: hash, Email: *email, IsStaff: *superuser, IsSuperuser: *superuser,
-	}, e.now())
+	u, err := accounts(e, st).CreateUser(ctx, store.NewUser{
+		Username: *username, Email: *email, IsStaff: *superuser, IsSuperuser: *superuser,
+	}, *password)
 	if err != nil {
 		return err
 	}
@@ -269,11 +259,14 @@ func cmdCreateToken(ctx context.Context, e *env, args []string) error {
 
 // issueToken rotates the user's API token and returns the new key.
 func issueToken(ctx context.Context, e *env, st *store.Store, userID int64) (string, error) {
-	key := auth.NewKey()
-	if err := st.RotateToken(ctx, userID, auth.HashKey(key), e.now()); err != nil {
-		return "", err
-	}
-	return key, nil
+	return accounts(e, st).IssueToken(ctx, userID)
+}
+
+// accounts are the account operations the API uses, on the command's
+// clock. No command checks a token, so the token lifetime does not
+// matter here.
+func accounts(e *env, st *store.Store) *auth.Accounts {
+	return auth.NewAccounts(st, e.now, 0)
 }
 
 func lookupUser(ctx context.Context, st *store.Store, username string) (argus.User, error) {
@@ -301,11 +294,7 @@ func cmdSetPassword(ctx context.Context, e *env, args []string) error {
 	if fs.Arg(1) == "" {
 		return errors.New("the password must not be empty")
 	}
-	hash, err := auth.HashPassword(fs.Arg(1))
-	if err != nil {
-		return err
-	}
-	if err := st.SetPassword(ctx, u.ID, hash); err != nil {
+	if err := accounts(e, st).SetPassword(ctx, u.ID, fs.Arg(1)); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Changed the password of %q.\n", u.Username)

@@ -29,20 +29,16 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 		case len(parts) > 2:
 			return r, errUnauthenticated("Invalid token header. Token string should not contain spaces.")
 		}
-		keyHash := auth.HashKey(parts[1])
-		u, tok, err := s.store.UserByToken(ctx, keyHash)
+		u, err := s.accounts.UserByToken(ctx, parts[1])
 		switch {
-		case errors.Is(err, argus.ErrNotFound):
+		case errors.Is(err, auth.ErrUnknownToken):
 			return r, errUnauthenticated("Invalid token.")
+		case errors.Is(err, auth.ErrInactive):
+			return r, errUnauthenticated("User inactive or deleted.")
+		case errors.Is(err, auth.ErrTokenExpired):
+			return r, errUnauthenticated("Token has expired.")
 		case err != nil:
 			return r, err
-		case !u.IsActive:
-			return r, errUnauthenticated("User inactive or deleted.")
-		case tok.Expired(s.now(), s.tokenTTL):
-			if err := s.store.DeleteToken(ctx, keyHash); err != nil {
-				return r, err
-			}
-			return r, errUnauthenticated("Token has expired.")
 		}
 		return r.WithContext(context.WithValue(ctx, userKey{}, &u)), nil
 	}
@@ -50,14 +46,12 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 	if err != nil || c.Value == "" {
 		return r, nil
 	}
-	u, err := s.store.UserBySession(ctx, auth.HashKey(c.Value), s.now())
+	u, err := s.accounts.UserBySession(ctx, c.Value)
 	switch {
 	case errors.Is(err, argus.ErrNotFound):
 		return r, nil
 	case err != nil:
 		return r, err
-	case !u.IsActive:
-		return r, nil
 	}
 	if err := s.csrf.Check(r); err != nil {
 		return r, &httpError{status: http.StatusForbidden, detail: "CSRF Failed: " + err.Error()}
@@ -71,18 +65,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 // caller was authenticated by it.
 type sessionKey struct{}
 
-// dummyHash is checked when the username is unknown, so that a login
-// attempt takes as long whether or not the user exists.
-var dummyHash = func() string {
-	h, err := auth.HashPassword("not a password")
-	if err != nil {
-		panic(err) // only if the system's random source is broken
-	}
-	return h
-}()
-
 // obtainToken answers POST /api/v1/token-auth/ and /oidc/api-token-auth/
-// (D4): the user's old token is replaced by a new one on every call.
+// (D4): the user's old token is replaced by a new one on every call. A
+// Django password hash is replaced on the way (D22).
 func (s *Server) obtainToken(w http.ResponseWriter, r *http.Request) error {
 	b, err := readBody(w, r)
 	if err != nil {
@@ -95,34 +80,15 @@ func (s *Server) obtainToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	u, err := s.store.UserByUsername(ctx, username)
-	if errors.Is(err, argus.ErrNotFound) {
-		auth.CheckPassword(dummyHash, password)
+	u, err := s.accounts.Login(ctx, username, password)
+	if errors.Is(err, auth.ErrBadCredentials) {
 		return FieldErrors{"non_field_errors": []string{"Unable to log in with provided credentials."}}
 	}
 	if err != nil {
 		return err
 	}
-	ok, rehash := auth.CheckPassword(u.Password, password)
-	if !ok || !u.IsActive {
-		return FieldErrors{"non_field_errors": []string{"Unable to log in with provided credentials."}}
-	}
-	if rehash {
-		// D22: a Django hash is replaced by our own on a successful login.
-		h, err := auth.HashPassword(password)
-		if err != nil {
-			return err
-		}
-		if err := s.store.SetPassword(ctx, u.ID, h); err != nil {
-			return err
-		}
-	}
-	key := auth.NewKey()
-	now := s.now()
-	if err := s.store.RotateToken(ctx, u.ID, auth.HashKey(key), now); err != nil {
-		return err
-	}
-	if err := s.store.RecordLogin(ctx, u.ID, now); err != nil {
+	key, err := s.accounts.IssueToken(ctx, u.ID)
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"token": key})
@@ -135,12 +101,12 @@ func (s *Server) obtainToken(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if u := userFrom(ctx); u != nil {
-		if err := s.store.DeleteUserToken(ctx, u.ID); err != nil {
+		if err := s.accounts.RevokeToken(ctx, u.ID); err != nil {
 			return err
 		}
 	}
 	if key, ok := ctx.Value(sessionKey{}).(string); ok {
-		if err := s.store.DeleteSession(ctx, auth.HashKey(key)); err != nil {
+		if err := s.accounts.EndSession(ctx, key); err != nil {
 			return err
 		}
 		http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})

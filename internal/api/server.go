@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/store"
 )
 
@@ -40,8 +41,8 @@ type Options struct {
 // Server is the HTTP handler of the API.
 type Server struct {
 	store    *store.Store
+	accounts *auth.Accounts
 	loc      *time.Location
-	tokenTTL time.Duration
 	origins  []string
 	log      *slog.Logger
 	now      func() time.Time
@@ -56,7 +57,6 @@ func New(st *store.Store, o Options) *Server {
 	s := &Server{
 		store:    st,
 		loc:      o.Location,
-		tokenTTL: o.TokenLifetime,
 		origins:  o.FrontendOrigins,
 		log:      o.Logger,
 		now:      o.Now,
@@ -70,8 +70,8 @@ func New(st *store.Store, o Options) *Server {
 		}
 		s.loc = loc
 	}
-	if s.tokenTTL == 0 {
-		s.tokenTTL = 14 * 24 * time.Hour
+	if o.TokenLifetime == 0 {
+		o.TokenLifetime = 14 * 24 * time.Hour
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -79,6 +79,7 @@ func New(st *store.Store, o Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.accounts = auth.NewAccounts(st, s.now, o.TokenLifetime)
 	s.mux = s.routes()
 	s.handler = s.forwarded(s.logRequests(s.recoverPanics(s.cors(s.redirectSlash(s.mux)))))
 	return s

@@ -1,6 +1,7 @@
 package argus
 
 import (
+	"crypto/rand"
 	"regexp"
 	"time"
 	"unicode/utf8"
@@ -49,6 +50,11 @@ func ValidateUsername(name string) error {
 	}
 	return nil
 }
+
+// UnusablePassword is the stored password of a user who cannot log in
+// with one (the "argus" user, source systems' users): Django's "!"
+// prefix and random text, which no password hash matches.
+func UnusablePassword() string { return "!" + rand.Text() }
 
 // PhoneNumber is one of a user's numbers, in E.164 form (api-v1.md §2.2).
 type PhoneNumber struct {

@@ -46,12 +46,6 @@ func HashPassword(password string) (string, error) {
 		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// UnusablePassword is stored for users who cannot log in with a password
-// (the "argus" user, source-system users), as Django's "!" prefix.
-func UnusablePassword() string {
-	return "!" + rand.Text()
-}
-
 // CheckPassword reports whether password matches encoded, and whether the
 // hash should be replaced with a fresh HashPassword (it is a Django PBKDF2
 // hash, or Argon2 with other parameters). Unknown or unusable encodings

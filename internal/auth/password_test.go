@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
+	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
 )
 
@@ -235,7 +236,7 @@ func TestCheckPasswordArgon2Parameters(t *testing.T) {
 }
 
 func TestUnusablePassword(t *testing.T) {
-	u1, u2 := auth.UnusablePassword(), auth.UnusablePassword()
+	u1, u2 := argus.UnusablePassword(), argus.UnusablePassword()
 	if !strings.HasPrefix(u1, "!") || len(u1) < 2 {
 		t.Errorf("UnusablePassword = %q; want \"!\" and a random suffix", u1)
 	}

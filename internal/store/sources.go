@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
-	"github.com/argus-go/argus/internal/auth"
 )
 
 // SourceTypes lists the source types ordered by name.
@@ -153,7 +152,7 @@ func (s *Store) CreateSource(ctx context.Context, ns NewSource, now time.Time) (
 		if err != nil {
 			return err
 		}
-		u, err := s.createUser(ctx, tx, NewUser{Username: username, Password: auth.UnusablePassword()}, now)
+		u, err := s.createUser(ctx, tx, NewUser{Username: username, Password: argus.UnusablePassword()}, now)
 		if err != nil {
 			return err
 		}
@@ -235,7 +234,7 @@ func (s *Store) EnsureDefaults(ctx context.Context, now time.Time) (created bool
 		switch {
 		case err == sql.ErrNoRows:
 			u, err := s.createUser(ctx, tx, NewUser{
-				Username: "argus", Password: auth.UnusablePassword(), IsSuperuser: true,
+				Username: "argus", Password: argus.UnusablePassword(), IsSuperuser: true,
 			}, now)
 			if err != nil {
 				return err
