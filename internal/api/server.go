@@ -55,13 +55,13 @@ type Server struct {
 // New returns the API handler over st.
 func New(st *store.Store, o Options) *Server {
 	s := &Server{
-		store:    st,
-		loc:      o.Location,
-		origins:  o.FrontendOrigins,
-		log:      o.Logger,
-		now:      o.Now,
-		csrf:     http.NewCrossOriginProtection(),
-		proxies:  o.TrustedProxies,
+		store:   st,
+		loc:     o.Location,
+		origins: o.FrontendOrigins,
+		log:     o.Logger,
+		now:     o.Now,
+		csrf:    http.NewCrossOriginProtection(),
+		proxies: o.TrustedProxies,
 	}
 	if s.loc == nil {
 		loc, err := time.LoadLocation("Europe/Oslo")
