@@ -12,6 +12,7 @@ import (
 	"github.com/argus-go/argus/internal/api"
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
+	"github.com/argus-go/argus/internal/httpserver"
 	"github.com/argus-go/argus/internal/store"
 )
 
@@ -45,14 +46,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	// Deferred after st.Close, so it runs before: in-flight messages are
 	// finished or given back while the database is still open.
 	defer stopNotifier()
-	handler := api.New(st, api.Options{
-		Location:        cfg.Location,
-		TokenLifetime:   cfg.TokenLifetime,
-		FrontendOrigins: cfg.FrontendOrigins,
-		TrustedProxies:  cfg.TrustedProxies,
-		Logger:          log,
-		Now:             e.now,
+	v1 := api.New(st, api.Options{
+		Location:      cfg.Location,
+		TokenLifetime: cfg.TokenLifetime,
+		Logger:        log,
+		Now:           e.now,
 	})
+	handler := httpserver.Handler(httpserver.Options{
+		Logger: log, TrustedProxies: cfg.TrustedProxies, FrontendOrigins: cfg.FrontendOrigins,
+	}, v1)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/httpserver"
 )
 
 // Messages of DRF that clients show verbatim (api-v1.md §1).
@@ -145,17 +146,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case r.Context().Err() != nil && errors.Is(err, r.Context().Err()):
 		// The client went away (or the server is shutting down) while the
 		// request ran: nobody reads this answer, and it is no server fault.
-		writeJSON(w, statusClientClosed, detailBody{"The request was cancelled."})
+		writeJSON(w, httpserver.StatusClientClosed, detailBody{"The request was cancelled."})
 	default:
-		s.log.ErrorContext(r.Context(), "request failed", slog.String("request_id", requestID(r.Context())),
+		s.log.ErrorContext(r.Context(), "request failed", slog.String("request_id", httpserver.RequestID(r.Context())),
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 		writeJSON(w, http.StatusInternalServerError, detailBody{msgServerError})
 	}
 }
-
-// statusClientClosed is nginx's status for a request whose client closed
-// the connection before the answer; it appears only in the request log.
-const statusClientClosed = 499
 
 // detailBody is {"detail": "…"}.
 type detailBody struct {

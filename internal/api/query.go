@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/httpserver"
 	"github.com/argus-go/argus/internal/store"
 )
 
@@ -236,7 +237,7 @@ func pageLink(r *http.Request, c store.Cursor) *string {
 func cursorLink(r *http.Request, cursor string) *string {
 	q := r.URL.Query()
 	q.Set("cursor", cursor)
-	u := url.URL{Scheme: peerFrom(r).scheme, Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
+	u := url.URL{Scheme: httpserver.PeerFrom(r).Scheme, Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
 	s := u.String()
 	return &s
 }

@@ -1,22 +1,23 @@
-// Package api serves the REST API v1 of Argus (api-v1.md, DECISIONS.md) over
-// net/http: one route table, token and session authentication, DRF-shaped
-// errors, CORS for the configured frontends.
+// Package api is what both versions of the REST API share — body decoding
+// with limits, DRF-shaped errors and their wording, method tables with
+// DRF's 405, token and session authentication, cursors — and API v1
+// itself (api-v1.md, DECISIONS.md): its route table (routes.go) and its
+// handlers and renderers (the v1_*.go files). It stands in the middleware
+// chain of package httpserver.
 package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
+	"github.com/argus-go/argus/internal/httpserver"
 	"github.com/argus-go/argus/internal/store"
 )
 
@@ -43,25 +44,20 @@ type Server struct {
 	store    *store.Store
 	accounts *auth.Accounts
 	loc      *time.Location
-	origins  []string
 	log      *slog.Logger
 	now      func() time.Time
-	mux      *http.ServeMux
 	handler  http.Handler
 	csrf     *http.CrossOriginProtection
-	proxies  []netip.Prefix
 }
 
 // New returns the API handler over st.
 func New(st *store.Store, o Options) *Server {
 	s := &Server{
-		store:   st,
-		loc:     o.Location,
-		origins: o.FrontendOrigins,
-		log:     o.Logger,
-		now:     o.Now,
-		csrf:    http.NewCrossOriginProtection(),
-		proxies: o.TrustedProxies,
+		store: st,
+		loc:   o.Location,
+		log:   o.Logger,
+		now:   o.Now,
+		csrf:  http.NewCrossOriginProtection(),
 	}
 	if s.loc == nil {
 		loc, err := time.LoadLocation("Europe/Oslo")
@@ -80,12 +76,18 @@ func New(st *store.Store, o Options) *Server {
 		s.now = time.Now
 	}
 	s.accounts = auth.NewAccounts(st, s.now, o.TokenLifetime)
-	s.mux = s.routes()
-	s.handler = s.forwarded(s.logRequests(s.recoverPanics(s.cors(s.redirectSlash(s.mux)))))
+	mux := http.NewServeMux()
+	s.Register(mux)
+	mux.HandleFunc("/", s.notFound)
+	s.handler = httpserver.Chain(mux, httpserver.Options{
+		Logger: s.log, TrustedProxies: o.TrustedProxies, FrontendOrigins: o.FrontendOrigins,
+	})
 	return s
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP serves API v1 alone, in its own middleware chain, with every
+// other path a JSON 404: for tests and embedding. `argus serve` mounts
+// the API with Register on the top-level mux instead (httpserver.Handler).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // handlerFunc is an API handler: it writes a response and returns nil, or
@@ -108,8 +110,8 @@ const (
 type methods map[string]handlerFunc
 
 // handle registers one path of the route table; see endpoint.
-func (s *Server) handle(pattern string, who access, ms methods) {
-	s.mux.HandleFunc(pattern, s.endpoint(who, ms))
+func (s *Server) handle(mux *http.ServeMux, pattern string, who access, ms methods) {
+	mux.HandleFunc(pattern, s.endpoint(who, ms))
 }
 
 // endpoint serves one path. Each request is
@@ -163,32 +165,6 @@ func (s *Server) endpoint(who access, ms methods) http.HandlerFunc {
 	}
 }
 
-// redirectSlash sends a path that exists only with a trailing slash there
-// (D1): 301 for GET and HEAD, 308 (method and body kept) for the rest.
-func (s *Server) redirectSlash(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		probe := r.Clone(r.Context())
-		probe.URL.Path += "/"
-		probe.URL.RawPath = ""
-		if _, pattern := s.mux.Handler(probe); pattern == "/" || pattern == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		target := *r.URL
-		target.Path += "/"
-		target.RawPath = ""
-		code := http.StatusPermanentRedirect
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			code = http.StatusMovedPermanently
-		}
-		http.Redirect(w, r, target.RequestURI(), code)
-	})
-}
-
 // notFound answers every path outside the route table.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusNotFound, detailBody{msgNotFound})
@@ -201,134 +177,4 @@ type userKey struct{}
 func userFrom(ctx context.Context) *argus.User {
 	u, _ := ctx.Value(userKey{}).(*argus.User)
 	return u
-}
-
-// statusRecorder remembers the status a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	n, err := r.ResponseWriter.Write(b)
-	r.bytes += n
-	return n, err
-}
-
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// requestIDKey is the context key of the request's id.
-type requestIDKey struct{}
-
-// requestID returns the id logRequests gave the request, or "".
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
-// newRequestID is 16 random hex digits: unique enough to find one request
-// in the logs, short enough to read out over the phone.
-func newRequestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b) // never fails (Go 1.24+)
-	return hex.EncodeToString(b)
-}
-
-// logRequests gives each request an id, returned in X-Request-Id and
-// carried by every log line about it, and logs one line per request: at
-// error level for a 5xx, so that one can be found from the id a client
-// reports. It logs the path without the query and never a header, so no
-// token or cookie reaches the log.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		id := newRequestID()
-		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		if rec.status == 0 {
-			rec.status = http.StatusOK
-		}
-		attrs := []slog.Attr{
-			slog.String("request_id", id),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status),
-			slog.Int("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("remote", peerFrom(r).addr),
-		}
-		if u := userFrom(r.Context()); u != nil {
-			attrs = append(attrs, slog.Int64("user", u.ID))
-		}
-		level := slog.LevelInfo
-		if rec.status >= 500 {
-			level = slog.LevelError
-		}
-		s.log.LogAttrs(r.Context(), level, "request", attrs...)
-	})
-}
-
-// recoverPanics turns a panicking handler into a logged 500.
-func (s *Server) recoverPanics(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.ErrorContext(r.Context(), "panic", slog.String("request_id", requestID(r.Context())),
-					slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-				writeJSON(w, http.StatusInternalServerError, detailBody{msgServerError})
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-// CORS headers as django-cors-headers sends them.
-const (
-	corsAllowMethods = "DELETE, GET, OPTIONS, PATCH, POST, PUT"
-	corsAllowHeaders = "accept, accept-encoding, authorization, content-type, dnt, origin, user-agent, x-csrftoken, x-requested-with"
-)
-
-// cors lets the frontends of ARGUS_FRONTEND_URL call the API with
-// credentials, and answers their preflight requests.
-func (s *Server) cors(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		if origin == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		w.Header().Add("Vary", "Origin")
-		if !slices.Contains(s.origins, strings.ToLower(origin)) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Allow-Credentials", "true")
-		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			h.Set("Access-Control-Allow-Methods", corsAllowMethods)
-			h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
-			h.Set("Access-Control-Max-Age", "86400")
-			h.Set("Content-Length", "0")
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }

@@ -161,97 +161,33 @@ func parseRecurrence(obj map[string]any, e FieldErrors) argus.TimeRecurrence {
 	return r
 }
 
-func (s *Server) listTimeslots(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.store.Timeslots(r.Context(), userFrom(r.Context()).ID)
-	if err != nil {
-		return err
+// timeslots are the caller's timeslots (api-v1.md §4.4). PUT replaces
+// the name and all recurrences, PATCH either (the original answered 500
+// without time_recurrences). Deleting one also deletes the profile on it
+// (D17).
+func (s *Server) timeslots() owned[argus.Timeslot, timeslotJSON] {
+	return owned[argus.Timeslot, timeslotJSON]{
+		list: s.store.Timeslots, get: s.store.Timeslot, del: s.store.DeleteTimeslot, render: renderTimeslot,
+		create: func(r *http.Request, u *argus.User, b body) (argus.Timeslot, error) {
+			errs := FieldErrors{}
+			name, _ := b.name(errs, true)
+			recs := b.recurrences(errs, true)
+			if err := errs.Err(); err != nil {
+				return argus.Timeslot{}, err
+			}
+			return s.store.CreateTimeslot(r.Context(), argus.Timeslot{UserID: u.ID, Name: name, Recurrences: recs})
+		},
+		update: func(r *http.Request, u *argus.User, ts argus.Timeslot, b body, full bool) (argus.Timeslot, error) {
+			errs := FieldErrors{}
+			name, present := b.name(errs, full)
+			recs := b.recurrences(errs, full)
+			if err := errs.Err(); err != nil {
+				return argus.Timeslot{}, err
+			}
+			if !present {
+				name = ts.Name
+			}
+			return s.store.UpdateTimeslot(r.Context(), u.ID, ts.ID, name, recs)
+		},
 	}
-	out := make([]timeslotJSON, len(list))
-	for i := range list {
-		out[i] = renderTimeslot(&list[i])
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (s *Server) createTimeslot(w http.ResponseWriter, r *http.Request) error {
-	b, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
-	u := userFrom(r.Context())
-	errs := FieldErrors{}
-	name, _ := b.name(errs, true)
-	recs := b.recurrences(errs, true)
-	if err := errs.Err(); err != nil {
-		return err
-	}
-	ts, err := s.store.CreateTimeslot(r.Context(), argus.Timeslot{UserID: u.ID, Name: name, Recurrences: recs})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, renderTimeslot(&ts))
-	return nil
-}
-
-func (s *Server) getTimeslot(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
-	if err != nil {
-		return err
-	}
-	ts, err := s.store.Timeslot(r.Context(), userFrom(r.Context()).ID, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, renderTimeslot(&ts))
-	return nil
-}
-
-// updateTimeslot serves PUT (name and all recurrences replaced) and PATCH
-// (either may be left out; the original answered 500 without
-// time_recurrences).
-func (s *Server) updateTimeslot(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	u := userFrom(ctx)
-	ts, err := s.store.Timeslot(ctx, u.ID, id)
-	if err != nil {
-		return err
-	}
-	b, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
-	full := r.Method == http.MethodPut
-	errs := FieldErrors{}
-	name, present := b.name(errs, full)
-	recs := b.recurrences(errs, full)
-	if err := errs.Err(); err != nil {
-		return err
-	}
-	if !present {
-		name = ts.Name
-	}
-	ts, err = s.store.UpdateTimeslot(ctx, u.ID, id, name, recs)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, renderTimeslot(&ts))
-	return nil
-}
-
-// deleteTimeslot also deletes the profile on the timeslot (D17).
-func (s *Server) deleteTimeslot(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
-	if err != nil {
-		return err
-	}
-	if err := s.store.DeleteTimeslot(r.Context(), userFrom(r.Context()).ID, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }

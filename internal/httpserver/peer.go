@@ -1,4 +1,4 @@
-package api
+package httpserver
 
 import (
 	"context"
@@ -8,31 +8,32 @@ import (
 	"strings"
 )
 
-// peer is who a request came from as far as the server can trust it: the
+// Peer is who a request came from as far as the server can trust it: the
 // scheme the client used and the client's address.
-type peer struct {
-	scheme string // "http" or "https"
-	addr   string // an IP address, or RemoteAddr when it is not one
+type Peer struct {
+	Scheme string // "http" or "https"
+	Addr   string // an IP address, or RemoteAddr when it is not one
 }
 
 type peerKey struct{}
 
-// peerFrom returns the request's peer as forwarded set it.
-func peerFrom(r *http.Request) peer {
-	if p, ok := r.Context().Value(peerKey{}).(peer); ok {
+// PeerFrom returns the request's peer as the chain worked it out, or the
+// connection's own when the request did not pass the chain.
+func PeerFrom(r *http.Request) Peer {
+	if p, ok := r.Context().Value(peerKey{}).(Peer); ok {
 		return p
 	}
 	return directPeer(r)
 }
 
 // directPeer is the peer of a connection made straight to the server.
-func directPeer(r *http.Request) peer {
-	p := peer{scheme: "http", addr: r.RemoteAddr}
+func directPeer(r *http.Request) Peer {
+	p := Peer{Scheme: "http", Addr: r.RemoteAddr}
 	if r.TLS != nil {
-		p.scheme = "https"
+		p.Scheme = "https"
 	}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		p.addr = host
+		p.Addr = host
 	}
 	return p
 }
@@ -42,19 +43,20 @@ func directPeer(r *http.Request) peer {
 // ARGUS_TRUSTED_PROXIES (none by default): from anyone else they are
 // whatever the client chose to write, and would let it choose the scheme
 // of the links the API returns or the address the logs blame.
-func (s *Server) forwarded(next http.Handler) http.Handler {
+func forwarded(proxies []netip.Prefix, next http.Handler) http.Handler {
+	trusted := func(addr string) bool { return isTrusted(proxies, addr) }
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := directPeer(r)
-		if s.trusted(p.addr) {
+		if trusted(p.Addr) {
 			if proto := strings.ToLower(strings.TrimSpace(lastHeaderItem(r.Header.Values("X-Forwarded-Proto")))); proto == "http" || proto == "https" {
-				p.scheme = proto
+				p.Scheme = proto
 			}
 			// The client is the last address not added by one of our
 			// proxies; anything before it the client may have made up.
 			hops := forwardedFor(r.Header.Values("X-Forwarded-For"))
 			for i := len(hops) - 1; i >= 0; i-- {
-				p.addr = hops[i]
-				if !s.trusted(hops[i]) {
+				p.Addr = hops[i]
+				if !trusted(hops[i]) {
 					break
 				}
 			}
@@ -63,9 +65,9 @@ func (s *Server) forwarded(next http.Handler) http.Handler {
 	})
 }
 
-// trusted reports whether addr is one of the trusted proxies.
-func (s *Server) trusted(addr string) bool {
-	if len(s.proxies) == 0 {
+// isTrusted reports whether addr is one of the trusted proxies.
+func isTrusted(proxies []netip.Prefix, addr string) bool {
+	if len(proxies) == 0 {
 		return false
 	}
 	ip, err := netip.ParseAddr(addr)
@@ -73,7 +75,7 @@ func (s *Server) trusted(addr string) bool {
 		return false
 	}
 	ip = ip.Unmap()
-	for _, p := range s.proxies {
+	for _, p := range proxies {
 		if p.Contains(ip) {
 			return true
 		}

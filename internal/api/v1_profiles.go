@@ -149,98 +149,36 @@ func (s *Server) referenceErrors(r *http.Request, userID int64, in store.Profile
 	return errs
 }
 
-func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.store.Profiles(r.Context(), userFrom(r.Context()).ID)
-	if err != nil {
-		return err
+// profiles are the caller's notification profiles (api-v1.md §4.4). PUT
+// needs everything (a new timeslot moves the profile to its pk, D15),
+// PATCH any subset, timeslot included.
+func (s *Server) profiles() owned[argus.Profile, profileJSON] {
+	return owned[argus.Profile, profileJSON]{
+		list: s.store.Profiles, get: s.store.Profile, del: s.store.DeleteProfile, render: renderProfile,
+		create: func(r *http.Request, u *argus.User, b body) (argus.Profile, error) {
+			errs := FieldErrors{}
+			in := b.profileInput(errs, true, store.ProfileInput{Active: true})
+			if err := s.referenceErrors(r, u.ID, in, errs); err != nil {
+				return argus.Profile{}, err
+			}
+			return s.store.CreateProfile(r.Context(), u.ID, in)
+		},
+		update: func(r *http.Request, u *argus.User, cur argus.Profile, b body, full bool) (argus.Profile, error) {
+			start := store.ProfileInput{TimeslotID: cur.ID, Media: cur.Media, Active: cur.Active, FilterIDs: []int64{}}
+			for _, f := range cur.Filters {
+				start.FilterIDs = append(start.FilterIDs, f.ID)
+			}
+			if cur.PhoneNumber != nil {
+				start.PhoneNumberID = &cur.PhoneNumber.ID
+			}
+			errs := FieldErrors{}
+			in := b.profileInput(errs, full, start)
+			if err := s.referenceErrors(r, u.ID, in, errs); err != nil {
+				return argus.Profile{}, err
+			}
+			return s.store.UpdateProfile(r.Context(), u.ID, cur.ID, in)
+		},
 	}
-	out := make([]profileJSON, len(list))
-	for i := range list {
-		out[i] = renderProfile(&list[i])
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (s *Server) createProfile(w http.ResponseWriter, r *http.Request) error {
-	b, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
-	errs := FieldErrors{}
-	in := b.profileInput(errs, true, store.ProfileInput{Active: true})
-	userID := userFrom(r.Context()).ID
-	if err := s.referenceErrors(r, userID, in, errs); err != nil {
-		return err
-	}
-	p, err := s.store.CreateProfile(r.Context(), userID, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, renderProfile(&p))
-	return nil
-}
-
-func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
-	if err != nil {
-		return err
-	}
-	p, err := s.store.Profile(r.Context(), userFrom(r.Context()).ID, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, renderProfile(&p))
-	return nil
-}
-
-// updateProfile serves PUT (everything required; a new timeslot moves the
-// profile to its pk, D15) and PATCH (any subset, timeslot included).
-func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	u := userFrom(ctx)
-	cur, err := s.store.Profile(ctx, u.ID, id)
-	if err != nil {
-		return err
-	}
-	b, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
-	start := store.ProfileInput{TimeslotID: cur.ID, Media: cur.Media, Active: cur.Active, FilterIDs: []int64{}}
-	for _, f := range cur.Filters {
-		start.FilterIDs = append(start.FilterIDs, f.ID)
-	}
-	if cur.PhoneNumber != nil {
-		start.PhoneNumberID = &cur.PhoneNumber.ID
-	}
-	errs := FieldErrors{}
-	in := b.profileInput(errs, r.Method == http.MethodPut, start)
-	if err := s.referenceErrors(r, u.ID, in, errs); err != nil {
-		return err
-	}
-	p, err := s.store.UpdateProfile(ctx, u.ID, id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, renderProfile(&p))
-	return nil
-}
-
-func (s *Server) deleteProfile(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
-	if err != nil {
-		return err
-	}
-	if err := s.store.DeleteProfile(r.Context(), userFrom(r.Context()).ID, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 // profileIncidents answers GET /api/v1/notificationprofiles/<pk>/incidents/:

@@ -1,0 +1,84 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/argus-go/argus/internal/argus"
+)
+
+// filterJSON is a filter (api-v1.md §2.11): filter_string is the JSON
+// document as a string, in canonical form.
+type filterJSON struct {
+	PK           int64  `json:"pk"`
+	Name         string `json:"name"`
+	FilterString string `json:"filter_string"`
+}
+
+func renderFilter(f *argus.Filter) filterJSON {
+	return filterJSON{PK: f.ID, Name: f.Name, FilterString: f.Spec.String()}
+}
+
+// filterString reads "filter_string": a string holding the filter's JSON,
+// validated (api-v1.md §5.4, with value types checked too).
+func (b body) filterString(errs FieldErrors, required bool) (argus.FilterSpec, bool) {
+	v, present := b.str(errs, "filter_string", maxFilterStringLength, strOpts{required: required})
+	if !present || errs.Has("filter_string") {
+		return argus.FilterSpec{}, present
+	}
+	spec, err := argus.ParseFilterSpec([]byte(v))
+	if err != nil {
+		for _, m := range messages(err) {
+			errs.Add("filter_string", m)
+		}
+	}
+	for _, m := range specLimits(spec) {
+		errs.Add("filter_string", m)
+	}
+	return spec, true
+}
+
+// specLimits bounds a filter's lists as the incident list's parameters are
+// bounded, so that the queries built from it stay within the databases'
+// limits.
+func specLimits(spec argus.FilterSpec) []string {
+	var msgs []string
+	if len(spec.SourceIDs) > maxListItems {
+		msgs = append(msgs, fmt.Sprintf("sourceSystemIds may hold at most %d ids.", maxListItems))
+	}
+	if len(spec.Tags) > maxTagItems {
+		msgs = append(msgs, fmt.Sprintf("tags may hold at most %d tags.", maxTagItems))
+	}
+	return msgs
+}
+
+// filters are the caller's filters (api-v1.md §4.4). Deleting one also
+// removes it from the profiles that used it (D17).
+func (s *Server) filters() owned[argus.Filter, filterJSON] {
+	return owned[argus.Filter, filterJSON]{
+		list: s.store.Filters, get: s.store.Filter, del: s.store.DeleteFilter, render: renderFilter,
+		create: func(r *http.Request, u *argus.User, b body) (argus.Filter, error) {
+			errs := FieldErrors{}
+			name, _ := b.name(errs, true)
+			spec, _ := b.filterString(errs, true)
+			if err := errs.Err(); err != nil {
+				return argus.Filter{}, err
+			}
+			return s.store.CreateFilter(r.Context(), argus.Filter{UserID: u.ID, Name: name, Spec: spec})
+		},
+		// PUT needs both fields, PATCH either.
+		update: func(r *http.Request, u *argus.User, f argus.Filter, b body, full bool) (argus.Filter, error) {
+			errs := FieldErrors{}
+			if name, ok := b.name(errs, full); ok {
+				f.Name = name
+			}
+			if spec, ok := b.filterString(errs, full); ok {
+				f.Spec = spec
+			}
+			if err := errs.Err(); err != nil {
+				return argus.Filter{}, err
+			}
+			return s.store.UpdateFilter(r.Context(), f)
+		},
+	}
+}
