@@ -14,13 +14,13 @@ import (
 // SessionCookie is the name of the web UI's session cookie.
 const SessionCookie = "sessionid"
 
-// authenticate finds the caller: an "Authorization: Token <key>" header
+// Authenticate finds the caller: an "Authorization: Token <key>" header
 // (keyword in any case), else a session cookie. A token header that is
 // malformed, unknown, expired (the token is then deleted) or belongs to an
 // inactive user answers 401 with DRF's message (api-v1.md §1); other
 // schemes such as Bearer are ignored. Unsafe requests authenticated by the
 // session cookie must come from the same origin (CSRF).
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+func (e *Endpoints) Authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
 	ctx := r.Context()
 	parts := strings.Fields(r.Header.Get("Authorization"))
 	if len(parts) > 0 && strings.EqualFold(parts[0], "token") {
@@ -30,7 +30,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 		case len(parts) > 2:
 			return r, errUnauthenticated("Invalid token header. Token string should not contain spaces.")
 		}
-		u, err := s.accounts.UserByToken(ctx, parts[1])
+		u, err := e.accounts.UserByToken(ctx, parts[1])
 		switch {
 		case errors.Is(err, auth.ErrUnknownToken):
 			return r, errUnauthenticated("Invalid token.")
@@ -48,14 +48,14 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 	if err != nil || c.Value == "" {
 		return r, nil
 	}
-	u, err := s.accounts.UserBySession(ctx, c.Value)
+	u, err := e.accounts.UserBySession(ctx, c.Value)
 	switch {
 	case errors.Is(err, argus.ErrNotFound):
 		return r, nil
 	case err != nil:
 		return r, err
 	}
-	if err := s.csrf.Check(r); err != nil {
+	if err := e.csrf.Check(r); err != nil {
 		return r, &httpError{status: http.StatusForbidden, detail: "CSRF Failed: " + err.Error()}
 	}
 	httpserver.NoteUser(ctx, u.ID)

@@ -108,13 +108,13 @@ func errBadRequest(detail string) error {
 	return &httpError{status: http.StatusBadRequest, detail: detail}
 }
 
-// writeError is the one place where an error becomes a status code and a
+// WriteError is the one place where an error becomes a status code and a
 // DRF-shaped body (api-v1.md §1): field dicts, bare lists and
 // {"type": "…"} answer 400, the domain's refusals (argus.Error) are worded
 // by refusalBody, other kinds their own status with {"detail": "…"}.
 // Anything unrecognised is a bug: it is logged and answers 500 without
 // details.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+func (e *Endpoints) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
 		he     *httpError
 		fields FieldErrors
@@ -127,30 +127,30 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if he.challenge {
 			w.Header().Set("WWW-Authenticate", "Token")
 		}
-		writeJSON(w, he.status, detailBody{he.detail})
+		WriteJSON(w, he.status, detailBody{he.detail})
 	case errors.As(err, &fields):
-		writeJSON(w, http.StatusBadRequest, fields)
+		WriteJSON(w, http.StatusBadRequest, fields)
 	case errors.As(err, &list):
-		writeJSON(w, http.StatusBadRequest, list)
+		WriteJSON(w, http.StatusBadRequest, list)
 	case errors.As(err, &detail):
-		writeJSON(w, http.StatusBadRequest, detail)
+		WriteJSON(w, http.StatusBadRequest, detail)
 	case errors.As(err, &tooBig):
-		writeJSON(w, http.StatusRequestEntityTooLarge, detailBody{"Request body exceeds the limit of 1 MiB."})
+		WriteJSON(w, http.StatusRequestEntityTooLarge, detailBody{"Request body exceeds the limit of 1 MiB."})
 	case argus.Refusals(err) != nil:
-		status, body := refusalBody(argus.Refusals(err), userFrom(r.Context()))
-		writeJSON(w, status, body)
+		status, body := e.word(argus.Refusals(err), UserFrom(r.Context()))
+		WriteJSON(w, status, body)
 	case errors.Is(err, argus.ErrNotFound):
-		writeJSON(w, http.StatusNotFound, detailBody{msgNotFound})
+		WriteJSON(w, http.StatusNotFound, detailBody{msgNotFound})
 	case errors.Is(err, argus.ErrForbidden):
-		writeJSON(w, http.StatusForbidden, detailBody{msgForbidden})
+		WriteJSON(w, http.StatusForbidden, detailBody{msgForbidden})
 	case r.Context().Err() != nil && errors.Is(err, r.Context().Err()):
 		// The client went away (or the server is shutting down) while the
 		// request ran: nobody reads this answer, and it is no server fault.
-		writeJSON(w, httpserver.StatusClientClosed, detailBody{"The request was cancelled."})
+		WriteJSON(w, httpserver.StatusClientClosed, detailBody{"The request was cancelled."})
 	default:
-		s.log.ErrorContext(r.Context(), "request failed", slog.String("request_id", httpserver.RequestID(r.Context())),
+		e.log.ErrorContext(r.Context(), "request failed", slog.String("request_id", httpserver.RequestID(r.Context())),
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
-		writeJSON(w, http.StatusInternalServerError, detailBody{msgServerError})
+		WriteJSON(w, http.StatusInternalServerError, detailBody{msgServerError})
 	}
 }
 

@@ -19,20 +19,20 @@ func raw(data json.RawMessage) (any, error) {
 	return x, err
 }
 
-// timeOpts says how a datetime field is read.
-type timeOpts struct {
-	required bool
-	// endTime accepts "infinity" and Python's datetime.max (D7).
-	endTime bool
+// TimeOpts says how a datetime field is read.
+type TimeOpts struct {
+	Required bool
+	// EndTime accepts "infinity" and Python's datetime.max (D7).
+	EndTime bool
 }
 
-// dateTime reads a datetime field as DRF's DateTimeField: a string in ISO
+// DateTime reads a datetime field as DRF's DateTimeField: a string in ISO
 // 8601 form, naive ones read in loc. A JSON null gives isNull (and an
 // error unless allowed by the caller, who checks present && isNull).
-func (b body) dateTime(errs FieldErrors, key string, loc *time.Location, o timeOpts) (t time.Time, present, isNull bool) {
+func (b Body) DateTime(errs FieldErrors, key string, loc *time.Location, o TimeOpts) (t time.Time, present, isNull bool) {
 	data, ok := b[key]
 	if !ok {
-		if o.required {
+		if o.Required {
 			errs.Add(key, msgFieldRequired)
 		}
 		return time.Time{}, false, false
@@ -48,7 +48,7 @@ func (b body) dateTime(errs FieldErrors, key string, loc *time.Location, o timeO
 	s, isString := x.(string)
 	if isString {
 		parse := parseDateTime
-		if o.endTime {
+		if o.EndTime {
 			parse = parseEndTime
 		}
 		if t, ok := parse(s, loc); ok {
@@ -82,14 +82,14 @@ func choiceString(x any) string {
 	return string(data)
 }
 
-// invalidChoice is DRF's message for a value outside a choice field; a
+// InvalidChoice is DRF's message for a value outside a choice field; a
 // long value is cut short in it.
-func invalidChoice(x any) string {
+func InvalidChoice(x any) string {
 	return `"` + argus.Shorten(choiceString(x), 100) + `" is not a valid choice.`
 }
 
-// eventType reads an event's "type": one of argus's event types.
-func (b body) eventType(errs FieldErrors) argus.EventType {
+// EventType reads an event's "type": one of argus's event types.
+func (b Body) EventType(errs FieldErrors) argus.EventType {
 	data, ok := b["type"]
 	if !ok {
 		errs.Add("type", msgFieldRequired)
@@ -103,13 +103,13 @@ func (b body) eventType(errs FieldErrors) argus.EventType {
 	if t, isString := x.(string); isString && argus.EventType(t).Valid() {
 		return argus.EventType(t)
 	}
-	errs.Add("type", invalidChoice(x))
+	errs.Add("type", InvalidChoice(x))
 	return ""
 }
 
-// level reads the incident level (D3): 1–5 as a number or numeric string,
+// Level reads the incident Level (D3): 1–5 as a number or numeric string,
 // default 5.
-func (b body) level(errs FieldErrors) int {
+func (b Body) Level(errs FieldErrors) int {
 	data, ok := b["level"]
 	if !ok {
 		return argus.DefaultLevel
@@ -121,16 +121,16 @@ func (b body) level(errs FieldErrors) int {
 	}
 	n, err := strconv.Atoi(choiceString(x))
 	if err != nil || strconv.Itoa(n) != choiceString(x) || n < argus.MinLevel || n > argus.MaxLevel {
-		errs.Add("level", invalidChoice(x))
+		errs.Add("level", InvalidChoice(x))
 		return 0
 	}
 	return n
 }
 
-// boolValue reads a value as DRF's BooleanField: true, false, and their
+// BoolValue reads a value as DRF's BooleanField: true, false, and their
 // usual spellings in text or as 1 and 0; ok is false for anything else
 // ("Must be a valid boolean.").
-func boolValue(x any) (v, ok bool) {
+func BoolValue(x any) (v, ok bool) {
 	if b, isBool := x.(bool); isBool {
 		return b, true
 	}

@@ -57,7 +57,7 @@ func FuzzDecodeCursor(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := decodeCursor(s)
+		c, err := DecodeCursor(s)
 		if err != nil {
 			if err != errInvalidCursor {
 				t.Fatalf("decodeCursor(%q) error = %v; want errInvalidCursor", s, err)
@@ -80,7 +80,7 @@ func FuzzDecodeCursor(f *testing.F) {
 		if url.QueryEscape(again) != again {
 			t.Errorf("encodeCursor(%+v) = %q needs escaping in a URL", c, again)
 		}
-		c2, err := decodeCursor(again)
+		c2, err := DecodeCursor(again)
 		if err != nil || c2 == nil {
 			t.Fatalf("decodeCursor(encodeCursor(%+v)) = %v, %v; want the same cursor", c, c2, err)
 		}
@@ -164,7 +164,7 @@ func FuzzParseIncidentFilter(f *testing.F) {
 				t.Errorf("parseIncidentFilter(%q): time %v out of range", raw, *tp)
 			}
 		}
-		if n := pageSize(lastValue(q, "page_size")); n <= 0 {
+		if n := PageSize(lastValue(q, "page_size")); n <= 0 {
 			t.Errorf("pageSize(%q) = %d; want a positive size", lastValue(q, "page_size"), n)
 		}
 	})

@@ -18,8 +18,8 @@ import (
 // maxBody is the largest request body accepted; more answers 413.
 const maxBody = 1 << 20
 
-// writeJSON writes v as the JSON response body.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON writes v as the JSON response body.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -33,16 +33,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes()) // a failed write means the client went away
 }
 
-// body is a decoded request body: each top-level key with its raw JSON.
+// Body is a decoded request Body: each top-level key with its raw JSON.
 // Fields are read with the typed getters, which record DRF's messages in
 // a FieldErrors.
-type body map[string]json.RawMessage
+type Body map[string]json.RawMessage
 
-// readBody decodes a JSON, form or multipart request body into a body.
+// ReadBody decodes a JSON, form or multipart request body into a body.
 // An empty body is an empty object, as in DRF. Malformed JSON answers 400
 // {"detail": "JSON parse error - …"}, a non-object
 // {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}.
-func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
+func ReadBody(w http.ResponseWriter, r *http.Request) (Body, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
@@ -54,7 +54,7 @@ func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
 			}
 			return nil, errBadRequest("Multipart form parse error - " + err.Error())
 		}
-		b := body{}
+		b := Body{}
 		for k, v := range r.PostForm {
 			if len(v) > 0 {
 				raw, err := json.Marshal(v[len(v)-1])
@@ -77,7 +77,7 @@ func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
 		return nil, errBadRequest("JSON parse error - " + err.Error())
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return body{}, nil
+		return Body{}, nil
 	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -91,7 +91,7 @@ func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
 	if _, ok := v.(map[string]any); !ok {
 		return nil, FieldErrors{"non_field_errors": []string{"Invalid data. Expected a dictionary, but got " + pyTypeName(v) + "."}}
 	}
-	var b body
+	var b Body
 	if err := json.Unmarshal(data, &b); err != nil {
 		return nil, errBadRequest("JSON parse error - " + err.Error())
 	}
@@ -126,23 +126,23 @@ const (
 	msgNotString     = "Not a valid string."
 )
 
-// strOpts says how a string field is read.
-type strOpts struct {
-	required   bool
-	allowBlank bool
-	// noTrim keeps surrounding whitespace (DRF trims by default).
-	noTrim bool
+// StrOpts says how a string field is read.
+type StrOpts struct {
+	Required   bool
+	AllowBlank bool
+	// NoTrim keeps surrounding whitespace (DRF trims by default).
+	NoTrim bool
 }
 
-// str reads a string field as DRF's CharField: numbers become their text,
+// Str reads a string field as DRF's CharField: numbers become their text,
 // other non-strings, null, blank and missing values are errors per opts,
 // and so is text (after trimming) longer than max characters. Every text
 // field of every body is read here, so none goes without a limit.
 // present reports whether the key was in the body.
-func (b body) str(errs FieldErrors, key string, max int, o strOpts) (v string, present bool) {
+func (b Body) Str(errs FieldErrors, key string, max int, o StrOpts) (v string, present bool) {
 	raw, ok := b[key]
 	if !ok {
-		if o.required {
+		if o.Required {
 			errs.Add(key, msgFieldRequired)
 		}
 		return "", false
@@ -170,11 +170,11 @@ func (b body) str(errs FieldErrors, key string, max int, o strOpts) (v string, p
 		errs.Add(key, msgNullCharacters)
 		return "", true
 	}
-	if !o.noTrim {
+	if !o.NoTrim {
 		v = strings.TrimSpace(v)
 	}
 	switch {
-	case v == "" && !o.allowBlank:
+	case v == "" && !o.AllowBlank:
 		errs.Add(key, msgNotBlank)
 	case utf8.RuneCountInString(v) > max:
 		errs.Add(key, msgMaxLength(max))
@@ -182,13 +182,13 @@ func (b body) str(errs FieldErrors, key string, max int, o strOpts) (v string, p
 	return v, true
 }
 
-// has reports whether the body has the key.
-func (b body) has(key string) bool { _, ok := b[key]; return ok }
+// Has reports whether the body Has the key.
+func (b Body) Has(key string) bool { _, ok := b[key]; return ok }
 
-// object reads a field holding a JSON object, as a nested body whose
+// Object reads a field holding a JSON Object, as a nested body whose
 // errors the caller nests under key. ok is false (and errs says why) for
-// a missing, null or non-object value.
-func (b body) object(errs FieldErrors, key string) (nested body, ok bool) {
+// a missing, null or non-Object value.
+func (b Body) Object(errs FieldErrors, key string) (nested Body, ok bool) {
 	data, present := b[key]
 	if !present {
 		errs.Add(key, msgFieldRequired)
@@ -212,11 +212,11 @@ func (b body) object(errs FieldErrors, key string) (nested body, ok bool) {
 	return nested, true
 }
 
-// ref reads a reference to another object by pk outside a serializer
+// Ref reads a reference to another object by pk outside a serializer
 // field (the "source" of an incident): an integer or numeric text. text
 // is the value as Python's str() shows it, cut short, for messages; ok is
 // false when it is no integer at all.
-func (b body) ref(key string) (id int64, text string, ok bool) {
+func (b Body) Ref(key string) (id int64, text string, ok bool) {
 	x, err := raw(b[key])
 	if err != nil {
 		return 0, "", false
@@ -226,10 +226,10 @@ func (b body) ref(key string) (id int64, text string, ok bool) {
 	return id, argus.Shorten(text, 50), err == nil
 }
 
-// pathID reads a numeric path segment as Django's <int:pk> converter
+// PathID reads a numeric path segment as Django's <int:pk> converter
 // ([0-9]+). Anything else, and any number no row can have (0, or one
 // beyond int64), is not found: 404 on both databases.
-func pathID(r *http.Request, name string) (int64, error) {
+func PathID(r *http.Request, name string) (int64, error) {
 	v := r.PathValue(name)
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 1 || !allDigits(v) {

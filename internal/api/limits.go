@@ -15,35 +15,35 @@ import (
 // section lists them; a value over its limit answers 400
 // {"<field>": ["Ensure this field has no more than N characters."]}.
 const (
-	// maxUsernameLength is Django's User.username.
-	maxUsernameLength = argus.MaxUsernameLength
-	// maxPasswordLength is Django's former MAXIMUM_PASSWORD_LENGTH: a
+	// MaxUsernameLength is Django's User.username.
+	MaxUsernameLength = argus.MaxUsernameLength
+	// MaxPasswordLength is Django's former MAXIMUM_PASSWORD_LENGTH: a
 	// passphrase fits, a megabyte for the KDF to chew on does not.
-	maxPasswordLength = 4096
-	// maxNameLength is timeslot and filter names (varchar(40)).
-	maxNameLength = 40
-	// maxIdentifierLength is for names and ids: source and source type
+	MaxPasswordLength = 4096
+	// MaxNameLength is timeslot and filter names (varchar(40)).
+	MaxNameLength = 40
+	// MaxIdentifierLength is for names and ids: source and source type
 	// names, source_incident_id.
-	maxIdentifierLength = 255
-	// maxURLLength is for details_url, ticket_url and base_url.
-	maxURLLength = 1024
-	// maxDescriptionLength is for incident and event descriptions.
-	maxDescriptionLength = 65536
-	// maxFilterStringLength bounds a filter_string document; its lists
+	MaxIdentifierLength = 255
+	// MaxURLLength is for details_url, ticket_url and base_url.
+	MaxURLLength = 1024
+	// MaxDescriptionLength is for incident and event descriptions.
+	MaxDescriptionLength = 65536
+	// MaxFilterStringLength bounds a filter_string document; its lists
 	// have their own bounds (maxListItems, maxTagItems).
-	maxFilterStringLength = 65536
-	// maxPhoneNumberLength is the original's PhoneNumberField.
-	maxPhoneNumberLength = 128
-	// maxIDLength bounds one id in a query parameter list: int64 has 19
+	MaxFilterStringLength = 65536
+	// MaxPhoneNumberLength is the original's PhoneNumberField.
+	MaxPhoneNumberLength = 128
+	// MaxIDLength bounds one id in a query parameter list: int64 has 19
 	// digits and a sign.
-	maxIDLength = 20
-	// maxDateTimeLength bounds a datetime in a query parameter; the
+	MaxIDLength = 20
+	// MaxDateTimeLength bounds a datetime in a query parameter; the
 	// longest one Django's parser accepts is well under it.
-	maxDateTimeLength = 64
-	// maxCursorLength bounds a cursor parameter: ours are under 60.
-	maxCursorLength = 256
-	// maxStatusLength bounds ?status= of the notification log.
-	maxStatusLength = 16
+	MaxDateTimeLength = 64
+	// MaxCursorLength bounds a cursor parameter: ours are under 60.
+	MaxCursorLength = 256
+	// MaxStatusLength bounds ?status= of the notification log.
+	MaxStatusLength = 16
 )
 
 // msgMaxLength is DRF's (and Django's) message for text over max

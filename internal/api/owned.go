@@ -19,29 +19,29 @@ type owned[T, J any] struct {
 	get  func(ctx context.Context, userID, id int64) (T, error)
 	del  func(ctx context.Context, userID, id int64) error
 	// create decodes a new object of u from the body and stores it.
-	create func(r *http.Request, u *argus.User, b body) (T, error)
+	create func(r *http.Request, u *argus.User, b Body) (T, error)
 	// update decodes the body over cur, the object as it is, and stores
 	// the result: with full (PUT) the body must say everything, without
 	// (PATCH) any subset.
-	update func(r *http.Request, u *argus.User, cur T, b body, full bool) (T, error)
+	update func(r *http.Request, u *argus.User, cur T, b Body, full bool) (T, error)
 	render func(*T) J
 }
 
 // collection is the methods of the list path (…/filters/).
-func (o owned[T, J]) collection() methods {
-	return methods{http.MethodGet: o.listAll, http.MethodPost: o.createOne}
+func (o owned[T, J]) collection() Methods {
+	return Methods{http.MethodGet: o.listAll, http.MethodPost: o.createOne}
 }
 
 // item is the methods of an object's path (…/filters/<pk>/).
-func (o owned[T, J]) item() methods {
-	return methods{
+func (o owned[T, J]) item() Methods {
+	return Methods{
 		http.MethodGet: o.getOne, http.MethodPut: o.updateOne, http.MethodPatch: o.updateOne,
 		http.MethodDelete: o.deleteOne,
 	}
 }
 
 func (o owned[T, J]) listAll(w http.ResponseWriter, r *http.Request) error {
-	list, err := o.list(r.Context(), userFrom(r.Context()).ID)
+	list, err := o.list(r.Context(), UserFrom(r.Context()).ID)
 	if err != nil {
 		return err
 	}
@@ -49,47 +49,47 @@ func (o owned[T, J]) listAll(w http.ResponseWriter, r *http.Request) error {
 	for i := range list {
 		out[i] = o.render(&list[i])
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (o owned[T, J]) createOne(w http.ResponseWriter, r *http.Request) error {
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
-	v, err := o.create(r, userFrom(r.Context()), b)
+	v, err := o.create(r, UserFrom(r.Context()), b)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, o.render(&v))
+	WriteJSON(w, http.StatusCreated, o.render(&v))
 	return nil
 }
 
 func (o owned[T, J]) getOne(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
+	id, err := PathID(r, "pk")
 	if err != nil {
 		return err
 	}
-	v, err := o.get(r.Context(), userFrom(r.Context()).ID, id)
+	v, err := o.get(r.Context(), UserFrom(r.Context()).ID, id)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, o.render(&v))
+	WriteJSON(w, http.StatusOK, o.render(&v))
 	return nil
 }
 
 func (o owned[T, J]) updateOne(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
+	id, err := PathID(r, "pk")
 	if err != nil {
 		return err
 	}
-	u := userFrom(r.Context())
+	u := UserFrom(r.Context())
 	cur, err := o.get(r.Context(), u.ID, id)
 	if err != nil {
 		return err
 	}
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
@@ -97,16 +97,16 @@ func (o owned[T, J]) updateOne(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, o.render(&v))
+	WriteJSON(w, http.StatusOK, o.render(&v))
 	return nil
 }
 
 func (o owned[T, J]) deleteOne(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
+	id, err := PathID(r, "pk")
 	if err != nil {
 		return err
 	}
-	if err := o.del(r.Context(), userFrom(r.Context()).ID, id); err != nil {
+	if err := o.del(r.Context(), UserFrom(r.Context()).ID, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

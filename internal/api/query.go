@@ -43,11 +43,11 @@ func lastValue(q url.Values, key string) string {
 	return strings.ToValidUTF8(v[len(v)-1], "\uFFFD")
 }
 
-// textValue is lastValue for a parameter compared with stored text: NUL
+// TextValue is lastValue for a parameter compared with stored text: NUL
 // is refused, as Django's CharField does, and so is text longer than max
 // characters, which no stored value can equal. Every text parameter is
-// read here or by listValue.
-func textValue(q url.Values, key string, max int, errs FieldErrors) string {
+// read here or by ListValue.
+func TextValue(q url.Values, key string, max int, errs FieldErrors) string {
 	v := lastValue(q, key)
 	switch {
 	case strings.ContainsRune(v, 0):
@@ -60,12 +60,12 @@ func textValue(q url.Values, key string, max int, errs FieldErrors) string {
 	return v
 }
 
-// listValue is a comma-separated text parameter of at most maxItems
+// ListValue is a comma-separated text parameter of at most maxItems
 // items of at most maxLen characters each.
-func listValue(q url.Values, key string, maxItems, maxLen int, errs FieldErrors) []string {
+func ListValue(q url.Values, key string, maxItems, maxLen int, errs FieldErrors) []string {
 	// The whole value is bounded only by the server's header limit; its
 	// items are counted and measured below.
-	items := csv(textValue(q, key, math.MaxInt, errs))
+	items := csv(TextValue(q, key, math.MaxInt, errs))
 	if len(items) > maxItems {
 		errs.Add(key, fmt.Sprintf("Ensure this field has no more than %d elements.", maxItems))
 		return nil
@@ -116,7 +116,7 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 	}
 	errs := FieldErrors{}
 	if withSources {
-		for _, s := range listValue(q, "source__id__in", maxListItems, maxIDLength, errs) {
+		for _, s := range ListValue(q, "source__id__in", maxListItems, MaxIDLength, errs) {
 			id, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
 				errs.Add("source__id__in", "Enter a number.")
@@ -124,17 +124,17 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 			}
 			f.SourceIDs = append(f.SourceIDs, id)
 		}
-		f.SourceNames = listValue(q, "source__name__in", maxListItems, maxIdentifierLength, errs)
-		f.SourceTypes = listValue(q, "source__type__in", maxListItems, maxIdentifierLength, errs)
+		f.SourceNames = ListValue(q, "source__name__in", maxListItems, MaxIdentifierLength, errs)
+		f.SourceTypes = ListValue(q, "source__type__in", maxListItems, MaxIdentifierLength, errs)
 	}
-	if v := textValue(q, "source_incident_id", maxIdentifierLength, errs); v != "" {
+	if v := TextValue(q, "source_incident_id", MaxIdentifierLength, errs); v != "" {
 		f.SourceIncidentID = &v
 	}
 	for key, dst := range map[string]**time.Time{
 		"start_time__gte": &f.StartGTE, "start_time__lte": &f.StartLTE,
 		"end_time__gte": &f.EndGTE, "end_time__lte": &f.EndLTE,
 	} {
-		v := strings.TrimSpace(textValue(q, key, maxDateTimeLength, errs))
+		v := strings.TrimSpace(TextValue(q, key, MaxDateTimeLength, errs))
 		if v == "" {
 			continue
 		}
@@ -145,7 +145,7 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 		}
 		*dst = &t
 	}
-	if v := textValue(q, "tags", math.MaxInt, errs); v != "" { // items are bounded below
+	if v := TextValue(q, "tags", math.MaxInt, errs); v != "" { // items are bounded below
 		items := strings.Split(v, ",")
 		if len(items) > maxTagItems {
 			errs.Add("tags", fmt.Sprintf("Ensure this field has no more than %d elements.", maxTagItems))
@@ -163,9 +163,9 @@ func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (st
 	return f, errs.Err()
 }
 
-// pageSize reads page_size: default 100, and so for anything that is not
+// PageSize reads page_size: default 100, and so for anything that is not
 // a positive number; at most maxPageSize.
-func pageSize(v string) int {
+func PageSize(v string) int {
 	v = strings.TrimSpace(v) // as Python's int() reads it
 	n, err := strconv.Atoi(v)
 	switch {
@@ -191,12 +191,12 @@ func encodeCursor(c store.Cursor) string {
 	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%s.%d.%d", dir, c.StartTime.UnixMicro(), c.ID))
 }
 
-// decodeCursor reads the cursor parameter; empty means the first page.
-func decodeCursor(v string) (*store.Cursor, error) {
+// DecodeCursor reads the cursor parameter; empty means the first page.
+func DecodeCursor(v string) (*store.Cursor, error) {
 	switch {
 	case v == "":
 		return nil, nil
-	case len(v) > maxCursorLength:
+	case len(v) > MaxCursorLength:
 		return nil, errInvalidCursor
 	}
 	data, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(v, "="))
@@ -219,8 +219,8 @@ func decodeCursor(v string) (*store.Cursor, error) {
 	return &store.Cursor{StartTime: t, ID: id, Reverse: parts[0] == "p"}, nil
 }
 
-// pageJSON is a cursor-paginated list.
-type pageJSON struct {
+// Page is a cursor-paginated list.
+type Page struct {
 	Next     *string        `json:"next"`
 	Previous *string        `json:"previous"`
 	Results  []incidentJSON `json:"results"`
@@ -242,10 +242,10 @@ func cursorLink(r *http.Request, cursor string) *string {
 	return &s
 }
 
-// nextLink points after the page's last row when more rows follow: known
+// NextLink points after the page's last row when more rows follow: known
 // from the query on a forward page, and certain on a page reached
 // backwards (it ended at the cursor's row).
-func nextLink(r *http.Request, list []argus.Incident, cur *store.Cursor, more bool) *string {
+func NextLink(r *http.Request, list []argus.Incident, cur *store.Cursor, more bool) *string {
 	forward := cur == nil || !cur.Reverse
 	switch {
 	case forward && !more:
@@ -260,9 +260,9 @@ func nextLink(r *http.Request, list []argus.Incident, cur *store.Cursor, more bo
 	return pageLink(r, store.Cursor{StartTime: last.StartTime, ID: last.ID})
 }
 
-// previousLink points before the page's first row, unless the page is the
+// PreviousLink points before the page's first row, unless the page is the
 // first.
-func previousLink(r *http.Request, list []argus.Incident, cur *store.Cursor, more bool) *string {
+func PreviousLink(r *http.Request, list []argus.Incident, cur *store.Cursor, more bool) *string {
 	switch {
 	case cur == nil:
 		return nil

@@ -7,15 +7,11 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"slices"
-	"strings"
 	"time"
 
-	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/httpserver"
 	"github.com/argus-go/argus/internal/store"
@@ -39,26 +35,18 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 }
 
-// Server is the HTTP handler of the API.
+// Server is API v1.
 type Server struct {
-	store    *store.Store
-	accounts *auth.Accounts
-	loc      *time.Location
-	log      *slog.Logger
-	now      func() time.Time
-	handler  http.Handler
-	csrf     *http.CrossOriginProtection
+	*Endpoints
+	store   *store.Store
+	loc     *time.Location
+	now     func() time.Time
+	handler http.Handler
 }
 
 // New returns the API handler over st.
 func New(st *store.Store, o Options) *Server {
-	s := &Server{
-		store: st,
-		loc:   o.Location,
-		log:   o.Logger,
-		now:   o.Now,
-		csrf:  http.NewCrossOriginProtection(),
-	}
+	s := &Server{store: st, loc: o.Location, now: o.Now}
 	if s.loc == nil {
 		loc, err := time.LoadLocation("Europe/Oslo")
 		if err != nil {
@@ -69,18 +57,18 @@ func New(st *store.Store, o Options) *Server {
 	if o.TokenLifetime == 0 {
 		o.TokenLifetime = 14 * 24 * time.Hour
 	}
-	if s.log == nil {
-		s.log = slog.Default()
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.accounts = auth.NewAccounts(st, s.now, o.TokenLifetime)
+	s.Endpoints = NewEndpoints(auth.NewAccounts(st, s.now, o.TokenLifetime), o.Logger, refusalBody)
 	mux := http.NewServeMux()
 	s.Register(mux)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = httpserver.Chain(mux, httpserver.Options{
-		Logger: s.log, TrustedProxies: o.TrustedProxies, FrontendOrigins: o.FrontendOrigins,
+		Logger: o.Logger, TrustedProxies: o.TrustedProxies, FrontendOrigins: o.FrontendOrigins,
 	})
 	return s
 }
@@ -89,92 +77,3 @@ func New(st *store.Store, o Options) *Server {
 // other path a JSON 404: for tests and embedding. `argus serve` mounts
 // the API with Register on the top-level mux instead (httpserver.Handler).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
-
-// handlerFunc is an API handler: it writes a response and returns nil, or
-// returns an error for writeError to render.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
-
-// access is who may call a handler.
-type access int
-
-const (
-	// anyone, authenticated or not (logout, token-auth).
-	anyone access = iota
-	// authenticated users only; others get 401.
-	authenticated
-	// anonRead lets anyone GET and authenticated users do the rest.
-	anonRead
-)
-
-// methods maps HTTP methods to handlers for one path.
-type methods map[string]handlerFunc
-
-// handle registers one path of the route table; see endpoint.
-func (s *Server) handle(mux *http.ServeMux, pattern string, who access, ms methods) {
-	mux.HandleFunc(pattern, s.endpoint(who, ms))
-}
-
-// endpoint serves one path. Each request is
-// authenticated first (an invalid token is 401 even where anonymous access
-// is allowed, as in DRF), then dispatched by method: an unknown method
-// answers 405 with Allow, OPTIONS 200 with Allow, HEAD runs GET.
-func (s *Server) endpoint(who access, ms methods) http.HandlerFunc {
-	allowed := make([]string, 0, len(ms)+2)
-	for m := range ms {
-		allowed = append(allowed, m)
-	}
-	if _, ok := ms[http.MethodGet]; ok {
-		allowed = append(allowed, http.MethodHead)
-	}
-	allowed = append(allowed, http.MethodOptions)
-	slices.Sort(allowed)
-	allow := strings.Join(allowed, ", ")
-
-	return func(w http.ResponseWriter, r *http.Request) {
-		r, err := s.authenticate(w, r)
-		if err == nil && userFrom(r.Context()) == nil {
-			switch {
-			case who == authenticated:
-				err = errUnauthenticated(msgNotAuthenticated)
-			case who == anonRead && r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions:
-				err = errUnauthenticated(msgNotAuthenticated)
-			}
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		method := r.Method
-		if method == http.MethodHead {
-			method = http.MethodGet
-		}
-		h, ok := ms[method]
-		switch {
-		case ok:
-			err = h(w, r)
-		case r.Method == http.MethodOptions:
-			w.Header().Set("Allow", allow)
-			w.WriteHeader(http.StatusOK)
-		default:
-			w.Header().Set("Allow", allow)
-			writeJSON(w, http.StatusMethodNotAllowed, detailBody{`Method "` + r.Method + `" not allowed.`})
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-		}
-	}
-}
-
-// notFound answers every path outside the route table.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusNotFound, detailBody{msgNotFound})
-}
-
-// userKey is the context key of the authenticated user.
-type userKey struct{}
-
-// userFrom returns the authenticated user, or nil.
-func userFrom(ctx context.Context) *argus.User {
-	u, _ := ctx.Value(userKey{}).(*argus.User)
-	return u
-}

@@ -11,13 +11,13 @@ import (
 // (D4): the user's old token is replaced by a new one on every call. A
 // Django password hash is replaced on the way (D22).
 func (s *Server) obtainToken(w http.ResponseWriter, r *http.Request) error {
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
 	errs := FieldErrors{}
-	username, _ := b.str(errs, "username", maxUsernameLength, strOpts{required: true})
-	password, _ := b.str(errs, "password", maxPasswordLength, strOpts{required: true, noTrim: true})
+	username, _ := b.Str(errs, "username", MaxUsernameLength, StrOpts{Required: true})
+	password, _ := b.Str(errs, "password", MaxPasswordLength, StrOpts{Required: true, NoTrim: true})
 	if err := errs.Err(); err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (s *Server) obtainToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"token": key})
+	WriteJSON(w, http.StatusOK, map[string]string{"token": key})
 	return nil
 }
 
@@ -42,7 +42,7 @@ func (s *Server) obtainToken(w http.ResponseWriter, r *http.Request) error {
 // nobody is logged in.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	if u := userFrom(ctx); u != nil {
+	if u := UserFrom(ctx); u != nil {
 		if err := s.accounts.RevokeToken(ctx, u.ID); err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ type basicUserJSON struct {
 }
 
 func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) error {
-	u := userFrom(r.Context())
+	u := UserFrom(r.Context())
 	phones, err := s.store.PhoneNumbers(r.Context(), u.ID)
 	if err != nil {
 		return err
@@ -85,12 +85,12 @@ func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) error {
 	for i, p := range phones {
 		out.PhoneNumbers[i] = renderPhoneNumber(p)
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (s *Server) userDetail(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
+	id, err := PathID(r, "pk")
 	if err != nil {
 		return err
 	}
@@ -98,6 +98,6 @@ func (s *Server) userDetail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, basicUserJSON{Username: u.Username, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email})
+	WriteJSON(w, http.StatusOK, basicUserJSON{Username: u.Username, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email})
 	return nil
 }

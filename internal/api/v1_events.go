@@ -55,7 +55,7 @@ func (s *Server) renderAck(a *argus.Ack) ackJSON {
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "incident")
+	id, err := PathID(r, "incident")
 	if err != nil {
 		return err
 	}
@@ -67,16 +67,16 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	for i := range list {
 		out[i] = s.renderEvent(&list[i])
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
-	incID, err := pathID(r, "incident")
+	incID, err := PathID(r, "incident")
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "pk")
+	id, err := PathID(r, "pk")
 	if err != nil {
 		return err
 	}
@@ -84,16 +84,16 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.renderEvent(&ev))
+	WriteJSON(w, http.StatusOK, s.renderEvent(&ev))
 	return nil
 }
 
 // eventFields reads type, timestamp and description of a posted event.
 // Without a timestamp, end users' events happen now; source systems must
 // give one (api-v1.md §5.2).
-func (s *Server) eventFields(b body, errs FieldErrors, timestampRequired bool, now time.Time) argus.Event {
-	ev := argus.Event{Type: b.eventType(errs)}
-	ts, present, isNull := b.dateTime(errs, "timestamp", s.loc, timeOpts{required: timestampRequired})
+func (s *Server) eventFields(b Body, errs FieldErrors, timestampRequired bool, now time.Time) argus.Event {
+	ev := argus.Event{Type: b.EventType(errs)}
+	ts, present, isNull := b.DateTime(errs, "timestamp", s.loc, TimeOpts{Required: timestampRequired})
 	switch {
 	case isNull:
 		errs.Add("timestamp", msgNotNull)
@@ -102,7 +102,7 @@ func (s *Server) eventFields(b body, errs FieldErrors, timestampRequired bool, n
 	default:
 		ev.Timestamp = now
 	}
-	ev.Description, _ = b.str(errs, "description", maxDescriptionLength, strOpts{allowBlank: true})
+	ev.Description, _ = b.Str(errs, "description", MaxDescriptionLength, StrOpts{AllowBlank: true})
 	return ev
 }
 
@@ -110,16 +110,16 @@ func (s *Server) eventFields(b body, errs FieldErrors, timestampRequired bool, n
 // body, then the store checks the actor's right to the type and applies
 // the event (state rules, D16), announcing it once committed (D10).
 func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
-	incID, err := pathID(r, "incident")
+	incID, err := PathID(r, "incident")
 	if err != nil {
 		return err
 	}
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	u := userFrom(ctx)
+	u := UserFrom(ctx)
 	now := s.now()
 	errs := FieldErrors{}
 	ev := s.eventFields(b, errs, u.IsSourceSystem(), now)
@@ -131,12 +131,12 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, s.renderEvent(&ev))
+	WriteJSON(w, http.StatusCreated, s.renderEvent(&ev))
 	return nil
 }
 
 func (s *Server) listAcks(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "incident")
+	id, err := PathID(r, "incident")
 	if err != nil {
 		return err
 	}
@@ -148,16 +148,16 @@ func (s *Server) listAcks(w http.ResponseWriter, r *http.Request) error {
 	for i := range list {
 		out[i] = s.renderAck(&list[i])
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (s *Server) getAck(w http.ResponseWriter, r *http.Request) error {
-	incID, err := pathID(r, "incident")
+	incID, err := PathID(r, "incident")
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "pk")
+	id, err := PathID(r, "pk")
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (s *Server) getAck(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.renderAck(&a))
+	WriteJSON(w, http.StatusOK, s.renderAck(&a))
 	return nil
 }
 
@@ -174,21 +174,21 @@ func (s *Server) getAck(w http.ResponseWriter, r *http.Request) error {
 // The store refuses an ack that expires before it is made, and one by a
 // source system.
 func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
-	incID, err := pathID(r, "incident")
+	incID, err := PathID(r, "incident")
 	if err != nil {
 		return err
 	}
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	u := userFrom(ctx)
+	u := UserFrom(ctx)
 	now := s.now()
 	errs := FieldErrors{}
 	var ack argus.Ack
-	if eb, ok := b.object(errs, "event"); ok {
-		if !eb.has("type") {
+	if eb, ok := b.Object(errs, "event"); ok {
+		if !eb.Has("type") {
 			eb["type"] = []byte(`"ACK"`)
 		}
 		eventErrs := FieldErrors{}
@@ -200,7 +200,7 @@ func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
 			errs.Add("event", fmt.Sprintf("'%s' is not a valid event type for acknowledgements. Use 'ACK' or omit 'type' completely.", ack.Event.Type))
 		}
 	}
-	exp, present, isNull := b.dateTime(errs, "expiration", s.loc, timeOpts{})
+	exp, present, isNull := b.DateTime(errs, "expiration", s.loc, TimeOpts{})
 	if present && !isNull && !errs.Has("expiration") {
 		ack.Expiration = &exp
 	}
@@ -212,6 +212,6 @@ func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, s.renderAck(&ack))
+	WriteJSON(w, http.StatusCreated, s.renderAck(&ack))
 	return nil
 }

@@ -21,8 +21,8 @@ func renderFilter(f *argus.Filter) filterJSON {
 
 // filterString reads "filter_string": a string holding the filter's JSON,
 // validated (api-v1.md §5.4, with value types checked too).
-func (b body) filterString(errs FieldErrors, required bool) (argus.FilterSpec, bool) {
-	v, present := b.str(errs, "filter_string", maxFilterStringLength, strOpts{required: required})
+func (b Body) filterString(errs FieldErrors, required bool) (argus.FilterSpec, bool) {
+	v, present := b.Str(errs, "filter_string", MaxFilterStringLength, StrOpts{Required: required})
 	if !present || errs.Has("filter_string") {
 		return argus.FilterSpec{}, present
 	}
@@ -57,7 +57,7 @@ func specLimits(spec argus.FilterSpec) []string {
 func (s *Server) filters() owned[argus.Filter, filterJSON] {
 	return owned[argus.Filter, filterJSON]{
 		list: s.store.Filters, get: s.store.Filter, del: s.store.DeleteFilter, render: renderFilter,
-		create: func(r *http.Request, u *argus.User, b body) (argus.Filter, error) {
+		create: func(r *http.Request, u *argus.User, b Body) (argus.Filter, error) {
 			errs := FieldErrors{}
 			name, _ := b.name(errs, true)
 			spec, _ := b.filterString(errs, true)
@@ -67,7 +67,7 @@ func (s *Server) filters() owned[argus.Filter, filterJSON] {
 			return s.store.CreateFilter(r.Context(), argus.Filter{UserID: u.ID, Name: name, Spec: spec})
 		},
 		// PUT needs both fields, PATCH either.
-		update: func(r *http.Request, u *argus.User, f argus.Filter, b body, full bool) (argus.Filter, error) {
+		update: func(r *http.Request, u *argus.User, f argus.Filter, b Body, full bool) (argus.Filter, error) {
 			errs := FieldErrors{}
 			if name, ok := b.name(errs, full); ok {
 				f.Name = name

@@ -62,7 +62,7 @@ func (s *Server) renderIncidents(list []argus.Incident, now time.Time) []inciden
 
 // listIncidents answers GET /api/v1/incidents/ and, with mine, GET
 // /api/v1/incidents/mine/ (where source filters are ignored).
-func (s *Server) listIncidents(mine bool) handlerFunc {
+func (s *Server) listIncidents(mine bool) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		f, err := parseIncidentFilter(q, s.loc, !mine)
@@ -70,21 +70,21 @@ func (s *Server) listIncidents(mine bool) handlerFunc {
 			return err
 		}
 		if mine {
-			f.SourceUserID = userFrom(r.Context()).ID
+			f.SourceUserID = UserFrom(r.Context()).ID
 		}
-		cursor, err := decodeCursor(q.Get("cursor"))
+		cursor, err := DecodeCursor(q.Get("cursor"))
 		if err != nil {
 			return err
 		}
-		size := pageSize(q.Get("page_size"))
+		size := PageSize(q.Get("page_size"))
 		now := s.now()
 		list, more, err := s.store.Incidents(r.Context(), f, cursor, size, now)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, pageJSON{
-			Next:     nextLink(r, list, cursor, more),
-			Previous: previousLink(r, list, cursor, more),
+		WriteJSON(w, http.StatusOK, Page{
+			Next:     NextLink(r, list, cursor, more),
+			Previous: PreviousLink(r, list, cursor, more),
 			Results:  s.renderIncidents(list, now),
 		})
 		return nil
@@ -93,7 +93,7 @@ func (s *Server) listIncidents(mine bool) handlerFunc {
 
 // openIncidents answers GET /api/v1/incidents/open/ and, with unacked,
 // /open+unacked/: plain arrays, not paginated.
-func (s *Server) openIncidents(unacked bool) handlerFunc {
+func (s *Server) openIncidents(unacked bool) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		f := store.IncidentFilter{Open: new(true)}
 		if unacked {
@@ -104,13 +104,13 @@ func (s *Server) openIncidents(unacked bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, s.renderIncidents(list, now))
+		WriteJSON(w, http.StatusOK, s.renderIncidents(list, now))
 		return nil
 	}
 }
 
 func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
+	id, err := PathID(r, "pk")
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.renderIncident(&inc, now))
+	WriteJSON(w, http.StatusOK, s.renderIncident(&inc, now))
 	return nil
 }
 
@@ -131,34 +131,34 @@ const msgInvalidURL = "Enter a valid URL."
 // incident, its tags and its STA event are stored together; the store
 // announces the STA once committed (D10).
 func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
 	errs := FieldErrors{}
 	ni := store.NewIncident{}
-	start, _, startNull := b.dateTime(errs, "start_time", s.loc, timeOpts{required: true})
+	start, _, startNull := b.DateTime(errs, "start_time", s.loc, TimeOpts{Required: true})
 	if startNull {
 		errs.Add("start_time", msgNotNull)
 	}
 	ni.StartTime = start
-	end, endPresent, endNull := b.dateTime(errs, "end_time", s.loc, timeOpts{endTime: true})
+	end, endPresent, endNull := b.DateTime(errs, "end_time", s.loc, TimeOpts{EndTime: true})
 	switch {
 	case !endPresent:
 		ni.EndTime = new(argus.Infinity) // D26: omitted means open
 	case !endNull:
 		ni.EndTime = &end
 	}
-	ni.SourceIncidentID, _ = b.str(errs, "source_incident_id", maxIdentifierLength, strOpts{allowBlank: true})
-	ni.DetailsURL, _ = b.str(errs, "details_url", maxURLLength, strOpts{allowBlank: true})
-	ni.Description, _ = b.str(errs, "description", maxDescriptionLength, strOpts{allowBlank: true})
+	ni.SourceIncidentID, _ = b.Str(errs, "source_incident_id", MaxIdentifierLength, StrOpts{AllowBlank: true})
+	ni.DetailsURL, _ = b.Str(errs, "details_url", MaxURLLength, StrOpts{AllowBlank: true})
+	ni.Description, _ = b.Str(errs, "description", MaxDescriptionLength, StrOpts{AllowBlank: true})
 	var ticketPresent bool
-	ni.TicketURL, ticketPresent = b.str(errs, "ticket_url", maxURLLength, strOpts{allowBlank: true})
+	ni.TicketURL, ticketPresent = b.Str(errs, "ticket_url", MaxURLLength, StrOpts{AllowBlank: true})
 	if ticketPresent && !errs.Has("ticket_url") && !argus.ValidURL(ni.TicketURL) {
 		errs.Add("ticket_url", msgInvalidURL)
 	}
-	ni.Level = b.level(errs)
-	if b.has("tags") {
+	ni.Level = b.Level(errs)
+	if b.Has("tags") {
 		ni.Tags = b.tags(errs)
 	}
 	if err := errs.Err(); err != nil {
@@ -169,12 +169,12 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
 	if err := argus.CheckIncidentTimes(ni.StartTime, ni.EndTime); err != nil {
 		return err
 	}
-	u := userFrom(r.Context())
-	if b.has("source") {
+	u := UserFrom(r.Context())
+	if b.Has("source") {
 		if err := argus.CanNameSource(u); err != nil {
 			return err
 		}
-		id, text, ok := b.ref("source")
+		id, text, ok := b.Ref("source")
 		if !ok || id < 1 {
 			return argus.Invalid("source", argus.CodeNoSuchSource, text)
 		}
@@ -187,13 +187,13 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, s.renderIncident(&inc, now))
+	WriteJSON(w, http.StatusCreated, s.renderIncident(&inc, now))
 	return nil
 }
 
 // tags reads an incident's "tags": a list of {"tag": "key=value"}, with
 // errors as a list parallel to the input (api-v1.md §2.6).
-func (b body) tags(errs FieldErrors) []argus.Tag {
+func (b Body) tags(errs FieldErrors) []argus.Tag {
 	x, err := raw(b["tags"])
 	if err != nil || x == nil {
 		errs.Add("tags", msgNotNull)
@@ -269,7 +269,7 @@ var (
 // patchIncident answers PATCH /api/v1/incidents/<pk>/: details_url,
 // ticket_url and tags (a full replacement set) only, for any user.
 func (s *Server) patchIncident(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
+	id, err := PathID(r, "pk")
 	if err != nil {
 		return err
 	}
@@ -278,7 +278,7 @@ func (s *Server) patchIncident(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.store.Incident(ctx, id, now); err != nil {
 		return err
 	}
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
@@ -297,34 +297,34 @@ func (s *Server) patchIncident(w http.ResponseWriter, r *http.Request) error {
 	}
 	errs := FieldErrors{}
 	var c store.IncidentChange
-	if v, ok := b.str(errs, "details_url", maxURLLength, strOpts{allowBlank: true}); ok {
+	if v, ok := b.Str(errs, "details_url", MaxURLLength, StrOpts{AllowBlank: true}); ok {
 		c.DetailsURL = &v
 	}
-	if v, ok := b.str(errs, "ticket_url", maxURLLength, strOpts{allowBlank: true}); ok {
+	if v, ok := b.Str(errs, "ticket_url", MaxURLLength, StrOpts{AllowBlank: true}); ok {
 		if !errs.Has("ticket_url") && !argus.ValidURL(v) {
 			errs.Add("ticket_url", msgInvalidURL)
 		}
 		c.TicketURL = &v
 	}
-	if b.has("tags") {
+	if b.Has("tags") {
 		tags := b.tags(errs)
 		c.Tags = &tags
 	}
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	inc, err := s.store.UpdateIncident(ctx, id, c, userFrom(ctx), now)
+	inc, err := s.store.UpdateIncident(ctx, id, c, UserFrom(ctx), now)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.renderIncident(&inc, now))
+	WriteJSON(w, http.StatusOK, s.renderIncident(&inc, now))
 	return nil
 }
 
 // putTicketURL answers PUT /api/v1/incidents/<pk>/ticket_url/: any text,
 // not validated as a URL (api-v1.md §4.3).
 func (s *Server) putTicketURL(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "incident")
+	id, err := PathID(r, "incident")
 	if err != nil {
 		return err
 	}
@@ -332,18 +332,18 @@ func (s *Server) putTicketURL(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.store.Incident(ctx, id, s.now()); err != nil {
 		return err
 	}
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
 	errs := FieldErrors{}
-	v, _ := b.str(errs, "ticket_url", maxURLLength, strOpts{required: true, allowBlank: true})
+	v, _ := b.Str(errs, "ticket_url", MaxURLLength, StrOpts{Required: true, AllowBlank: true})
 	if err := errs.Err(); err != nil {
 		return err
 	}
 	if err := s.store.SetTicketURL(ctx, id, v); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"ticket_url": v})
+	WriteJSON(w, http.StatusOK, map[string]string{"ticket_url": v})
 	return nil
 }

@@ -62,21 +62,21 @@ func (s *Server) renderMessage(m store.Message) messageJSON {
 // newest first, for superusers only, filtered by ?status= and ?incident=,
 // cursor-paginated like the incident list.
 func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error {
-	u := userFrom(r.Context())
+	u := UserFrom(r.Context())
 	if err := argus.CanReadNotifications(u); err != nil {
 		return err // before the parameters, as DRF checks permissions first
 	}
 	q := r.URL.Query()
 	errs := FieldErrors{}
 	f := store.MessageFilter{By: u}
-	if v := textValue(q, "status", maxStatusLength, errs); v != "" {
+	if v := TextValue(q, "status", MaxStatusLength, errs); v != "" {
 		if store.ValidStatus(v) {
 			f.Status = v
 		} else {
 			errs.Add("status", fmt.Sprintf("Select a valid choice. %s is not one of the available choices.", v))
 		}
 	}
-	if v := strings.TrimSpace(textValue(q, "incident", maxIDLength, errs)); v != "" {
+	if v := strings.TrimSpace(TextValue(q, "incident", MaxIDLength, errs)); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			errs.Add("incident", "Enter a number.")
@@ -93,7 +93,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 	if f.Before, f.After, err = decodeMessageCursor(q.Get("cursor")); err != nil {
 		return err
 	}
-	size := pageSize(q.Get("page_size"))
+	size := PageSize(q.Get("page_size"))
 	list, more, err := s.store.Messages(r.Context(), f, size)
 	if err != nil {
 		return err
@@ -116,7 +116,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 	case backward && f.After < math.MaxInt64:
 		page.Next = messageLink(r, "n", f.After+1)
 	}
-	writeJSON(w, http.StatusOK, page)
+	WriteJSON(w, http.StatusOK, page)
 	return nil
 }
 
@@ -130,7 +130,7 @@ func decodeMessageCursor(v string) (before, after int64, err error) {
 	switch {
 	case v == "":
 		return 0, 0, nil
-	case len(v) > maxCursorLength:
+	case len(v) > MaxCursorLength:
 		return 0, 0, errInvalidCursor
 	}
 	data, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(v, "="))

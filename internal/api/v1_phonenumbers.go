@@ -13,9 +13,9 @@ const msgInvalidPhone = "The phone number entered is not valid."
 // readPhoneNumber reads "phone_number" and returns it in E.164 form. It
 // must be a valid number in international form: there is no default
 // region, so national numbers are refused (api-v1.md §2.2).
-func readPhoneNumber(b body, required bool) (number string, present bool, err error) {
+func readPhoneNumber(b Body, required bool) (number string, present bool, err error) {
 	errs := FieldErrors{}
-	raw, present := b.str(errs, "phone_number", maxPhoneNumberLength, strOpts{required: required})
+	raw, present := b.Str(errs, "phone_number", MaxPhoneNumberLength, StrOpts{Required: required})
 	if err := errs.Err(); err != nil {
 		return "", present, err
 	}
@@ -37,14 +37,14 @@ func (s *Server) phoneNumbers() owned[argus.PhoneNumber, phoneNumberJSON] {
 	return owned[argus.PhoneNumber, phoneNumberJSON]{
 		list: s.store.PhoneNumbers, get: s.store.PhoneNumber, del: s.store.DeletePhoneNumber,
 		render: func(p *argus.PhoneNumber) phoneNumberJSON { return renderPhoneNumber(*p) },
-		create: func(r *http.Request, u *argus.User, b body) (argus.PhoneNumber, error) {
+		create: func(r *http.Request, u *argus.User, b Body) (argus.PhoneNumber, error) {
 			number, _, err := readPhoneNumber(b, true)
 			if err != nil {
 				return argus.PhoneNumber{}, err
 			}
 			return s.store.CreatePhoneNumber(r.Context(), u.ID, number)
 		},
-		update: func(r *http.Request, u *argus.User, p argus.PhoneNumber, b body, full bool) (argus.PhoneNumber, error) {
+		update: func(r *http.Request, u *argus.User, p argus.PhoneNumber, b Body, full bool) (argus.PhoneNumber, error) {
 			number, present, err := readPhoneNumber(b, full)
 			if err != nil || !present {
 				return p, err

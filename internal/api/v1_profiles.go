@@ -49,7 +49,7 @@ func pkValue(x any) (int64, string) {
 // profileInput reads a profile body over cur (the profile as it is, or
 // the defaults of a new one). With full (POST, PUT) timeslot, filters and
 // media are required.
-func (b body) profileInput(errs FieldErrors, full bool, cur store.ProfileInput) store.ProfileInput {
+func (b Body) profileInput(errs FieldErrors, full bool, cur store.ProfileInput) store.ProfileInput {
 	in := cur
 	if data, ok := b["timeslot"]; ok {
 		if x, err := raw(data); err != nil || x == nil {
@@ -97,7 +97,7 @@ func (b body) profileInput(errs FieldErrors, full bool, cur store.ProfileInput) 
 			for _, item := range items {
 				m, _ := item.(string)
 				if !argus.Medium(m).Valid() {
-					errs.Add("media", invalidChoice(item))
+					errs.Add("media", InvalidChoice(item))
 					continue
 				}
 				in.Media = append(in.Media, argus.Medium(m))
@@ -121,7 +121,7 @@ func (b body) profileInput(errs FieldErrors, full bool, cur store.ProfileInput) 
 		x, _ := raw(data)
 		if x == nil {
 			errs.Add("active", msgNotNull)
-		} else if v, ok := boolValue(x); ok {
+		} else if v, ok := BoolValue(x); ok {
 			in.Active = v
 		} else {
 			errs.Add("active", msgNotBool)
@@ -155,7 +155,7 @@ func (s *Server) referenceErrors(r *http.Request, userID int64, in store.Profile
 func (s *Server) profiles() owned[argus.Profile, profileJSON] {
 	return owned[argus.Profile, profileJSON]{
 		list: s.store.Profiles, get: s.store.Profile, del: s.store.DeleteProfile, render: renderProfile,
-		create: func(r *http.Request, u *argus.User, b body) (argus.Profile, error) {
+		create: func(r *http.Request, u *argus.User, b Body) (argus.Profile, error) {
 			errs := FieldErrors{}
 			in := b.profileInput(errs, true, store.ProfileInput{Active: true})
 			if err := s.referenceErrors(r, u.ID, in, errs); err != nil {
@@ -163,7 +163,7 @@ func (s *Server) profiles() owned[argus.Profile, profileJSON] {
 			}
 			return s.store.CreateProfile(r.Context(), u.ID, in)
 		},
-		update: func(r *http.Request, u *argus.User, cur argus.Profile, b body, full bool) (argus.Profile, error) {
+		update: func(r *http.Request, u *argus.User, cur argus.Profile, b Body, full bool) (argus.Profile, error) {
 			start := store.ProfileInput{TimeslotID: cur.ID, Media: cur.Media, Active: cur.Active, FilterIDs: []int64{}}
 			for _, f := range cur.Filters {
 				start.FilterIDs = append(start.FilterIDs, f.ID)
@@ -185,12 +185,12 @@ func (s *Server) profiles() owned[argus.Profile, profileJSON] {
 // the incidents the profile's filters select (D8), as a plain array. An
 // unknown or foreign profile is 400, as in the original.
 func (s *Server) profileIncidents(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
+	id, err := PathID(r, "pk")
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	p, err := s.store.Profile(ctx, userFrom(ctx).ID, id)
+	p, err := s.store.Profile(ctx, UserFrom(ctx).ID, id)
 	if isNotFound(err) {
 		return ListError{fmt.Sprintf("Notification profile with pk=%d does not exist.", id)}
 	}
@@ -208,7 +208,7 @@ func (s *Server) profileIncidents(w http.ResponseWriter, r *http.Request) error 
 // the body is a filter object (not a string); a bad one is 400 with the
 // list of messages (the v1.0.4 behaviour, api-v1.md §11).
 func (s *Server) filterPreview(w http.ResponseWriter, r *http.Request) error {
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
@@ -230,6 +230,6 @@ func (s *Server) writeMatching(w http.ResponseWriter, r *http.Request, specs []a
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.renderIncidents(list, now))
+	WriteJSON(w, http.StatusOK, s.renderIncidents(list, now))
 	return nil
 }

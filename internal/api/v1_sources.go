@@ -16,19 +16,19 @@ func (s *Server) listSourceTypes(w http.ResponseWriter, r *http.Request) error {
 	for i, t := range list {
 		out[i] = sourceTypeJSON{t.Name}
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 // createSourceType is open to any authenticated user, as in the original;
 // the name must be lowercase (Python's str.islower).
 func (s *Server) createSourceType(w http.ResponseWriter, r *http.Request) error {
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
 	errs := FieldErrors{}
-	name, _ := b.str(errs, "name", maxIdentifierLength, strOpts{required: true})
+	name, _ := b.Str(errs, "name", MaxIdentifierLength, StrOpts{Required: true})
 	if err := errs.Err(); err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func (s *Server) createSourceType(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, sourceTypeJSON{t.Name})
+	WriteJSON(w, http.StatusCreated, sourceTypeJSON{t.Name})
 	return nil
 }
 
@@ -49,28 +49,28 @@ func (s *Server) listSources(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, renderSources(list))
+	WriteJSON(w, http.StatusOK, renderSources(list))
 	return nil
 }
 
 // createSource is for superusers. It creates the source's user, named
 // "username" or the source's name, with a random suffix when taken.
 func (s *Server) createSource(w http.ResponseWriter, r *http.Request) error {
-	u := userFrom(r.Context())
+	u := UserFrom(r.Context())
 	if err := argus.CanCreateSource(u); err != nil {
 		return err // before the body, as DRF checks permissions first
 	}
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
 	// The original validated this with a Django form: values are text,
 	// blank ones count as missing.
 	errs := FieldErrors{}
-	name, _ := b.str(errs, "name", maxIdentifierLength, strOpts{allowBlank: true})
-	typ, _ := b.str(errs, "type", maxIdentifierLength, strOpts{allowBlank: true})
-	username, _ := b.str(errs, "username", maxUsernameLength, strOpts{allowBlank: true})
-	baseURL, _ := b.str(errs, "base_url", maxURLLength, strOpts{allowBlank: true})
+	name, _ := b.Str(errs, "name", MaxIdentifierLength, StrOpts{AllowBlank: true})
+	typ, _ := b.Str(errs, "type", MaxIdentifierLength, StrOpts{AllowBlank: true})
+	username, _ := b.Str(errs, "username", MaxUsernameLength, StrOpts{AllowBlank: true})
+	baseURL, _ := b.Str(errs, "base_url", MaxURLLength, StrOpts{AllowBlank: true})
 	if err := errs.Err(); err != nil {
 		return err
 	}
@@ -80,12 +80,12 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, renderSource(src))
+	WriteJSON(w, http.StatusCreated, renderSource(src))
 	return nil
 }
 
 func (s *Server) getSource(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
+	id, err := PathID(r, "pk")
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (s *Server) getSource(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, renderSource(src))
+	WriteJSON(w, http.StatusOK, renderSource(src))
 	return nil
 }
 
@@ -101,7 +101,7 @@ func (s *Server) getSource(w http.ResponseWriter, r *http.Request) error {
 // superusers. Only the name changes; type, user and base_url in the body
 // are ignored (api-v1.md §4.2).
 func (s *Server) updateSource(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "pk")
+	id, err := PathID(r, "pk")
 	if err != nil {
 		return err
 	}
@@ -110,16 +110,16 @@ func (s *Server) updateSource(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u := userFrom(ctx)
+	u := UserFrom(ctx)
 	if err := argus.CanChangeSource(u, &src); err != nil {
 		return err // before the body, as DRF checks permissions first
 	}
-	b, err := readBody(w, r)
+	b, err := ReadBody(w, r)
 	if err != nil {
 		return err
 	}
 	errs := FieldErrors{}
-	name, present := b.str(errs, "name", maxIdentifierLength, strOpts{required: r.Method == http.MethodPut})
+	name, present := b.Str(errs, "name", MaxIdentifierLength, StrOpts{Required: r.Method == http.MethodPut})
 	if err := errs.Err(); err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (s *Server) updateSource(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, renderSource(src))
+	WriteJSON(w, http.StatusOK, renderSource(src))
 	return nil
 }
 
@@ -138,6 +138,6 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string][]sourceJSON{"sourceSystems": renderSources(list)})
+	WriteJSON(w, http.StatusOK, map[string][]sourceJSON{"sourceSystems": renderSources(list)})
 	return nil
 }

@@ -44,13 +44,13 @@ func renderTimeslot(ts *argus.Timeslot) timeslotJSON {
 }
 
 // name reads a timeslot's or filter's name: at most 40 characters.
-func (b body) name(errs FieldErrors, required bool) (string, bool) {
-	return b.str(errs, "name", maxNameLength, strOpts{required: required})
+func (b Body) name(errs FieldErrors, required bool) (string, bool) {
+	return b.Str(errs, "name", MaxNameLength, StrOpts{Required: required})
 }
 
 // recurrences reads "time_recurrences", with errors as a list parallel to
 // the input. nil means the key was absent.
-func (b body) recurrences(errs FieldErrors, required bool) []argus.TimeRecurrence {
+func (b Body) recurrences(errs FieldErrors, required bool) []argus.TimeRecurrence {
 	data, ok := b["time_recurrences"]
 	if !ok {
 		if required {
@@ -111,7 +111,7 @@ func parseRecurrence(obj map[string]any, e FieldErrors) argus.TimeRecurrence {
 		for _, d := range days {
 			n, err := strconv.Atoi(choiceString(d))
 			if err != nil || n < 1 || n > 7 || strconv.Itoa(n) != choiceString(d) {
-				e.Add("days", invalidChoice(d))
+				e.Add("days", InvalidChoice(d))
 				continue
 			}
 			if !slices.Contains(r.Days, n) {
@@ -125,7 +125,7 @@ func parseRecurrence(obj map[string]any, e FieldErrors) argus.TimeRecurrence {
 	allDay := false
 	if v, present := obj["all_day"]; present {
 		var ok bool
-		if allDay, ok = boolValue(v); !ok {
+		if allDay, ok = BoolValue(v); !ok {
 			e.Add("all_day", msgNotBool)
 		}
 	}
@@ -168,7 +168,7 @@ func parseRecurrence(obj map[string]any, e FieldErrors) argus.TimeRecurrence {
 func (s *Server) timeslots() owned[argus.Timeslot, timeslotJSON] {
 	return owned[argus.Timeslot, timeslotJSON]{
 		list: s.store.Timeslots, get: s.store.Timeslot, del: s.store.DeleteTimeslot, render: renderTimeslot,
-		create: func(r *http.Request, u *argus.User, b body) (argus.Timeslot, error) {
+		create: func(r *http.Request, u *argus.User, b Body) (argus.Timeslot, error) {
 			errs := FieldErrors{}
 			name, _ := b.name(errs, true)
 			recs := b.recurrences(errs, true)
@@ -177,7 +177,7 @@ func (s *Server) timeslots() owned[argus.Timeslot, timeslotJSON] {
 			}
 			return s.store.CreateTimeslot(r.Context(), argus.Timeslot{UserID: u.ID, Name: name, Recurrences: recs})
 		},
-		update: func(r *http.Request, u *argus.User, ts argus.Timeslot, b body, full bool) (argus.Timeslot, error) {
+		update: func(r *http.Request, u *argus.User, ts argus.Timeslot, b Body, full bool) (argus.Timeslot, error) {
 			errs := FieldErrors{}
 			name, present := b.name(errs, full)
 			recs := b.recurrences(errs, full)

@@ -23,8 +23,6 @@ const (
 	postgresDialect
 )
 
-var errNotFound = argus.ErrNotFound
-
 // sqliteTimeLayout is the fixed-width UTC text form of times on SQLite;
 // fixed width makes text order equal time order, so indexes and comparisons
 // work as on PostgreSQL. argus.Infinity formats as

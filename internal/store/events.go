@@ -44,7 +44,7 @@ func (s *Store) lockIncident(ctx context.Context, tx *sql.Tx, id int64) (argus.I
 	err := tx.QueryRowContext(ctx, `SELECT end_time FROM argus_incident_incident WHERE id = $1`+s.dialect.forUpdate(), id).
 		Scan(scanNullTime(&inc.EndTime))
 	if err != nil {
-		return inc, notFound(err, fmt.Sprintf("incident %d", id))
+		return inc, notFound(err, "Incident", id)
 	}
 	return inc, nil
 }
@@ -115,7 +115,7 @@ func (s *Store) Event(ctx context.Context, incidentID, eventID int64) (argus.Eve
 	var ev argus.Event
 	err := scanEvent(s.db.QueryRowContext(ctx, eventSelect+` WHERE e.incident_id = $1 AND e.id = $2`, incidentID, eventID), &ev)
 	if err != nil {
-		return ev, notFound(err, fmt.Sprintf("event %d of incident %d", eventID, incidentID))
+		return ev, notFound(err, "Event", eventID)
 	}
 	return ev, nil
 }
@@ -126,7 +126,7 @@ func (s *Store) incidentExists(ctx context.Context, id int64) error {
 		return fmt.Errorf("store: look up incident %d: %w", id, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("store: incident %d: %w", id, argus.ErrNotFound)
+		return fmt.Errorf("store: incident %d: %w", id, argus.NotFound("Incident", id))
 	}
 	return nil
 }
@@ -192,7 +192,7 @@ func (s *Store) Ack(ctx context.Context, incidentID, ackID int64) (argus.Ack, er
 	err := scanEvent(s.db.QueryRowContext(ctx, ackSelect+` WHERE e.incident_id = $1 AND e.id = $2`, incidentID, ackID),
 		&a.Event, scanNullTime(&a.Expiration))
 	if err != nil {
-		return a, notFound(err, fmt.Sprintf("ack %d of incident %d", ackID, incidentID))
+		return a, notFound(err, "Acknowledgement", ackID)
 	}
 	return a, nil
 }

@@ -37,7 +37,7 @@ func (s *Store) Filter(ctx context.Context, userID, id int64) (argus.Filter, err
 	err := scanFilter(s.db.QueryRowContext(ctx, `SELECT id, user_id, name, filter_string
 		FROM argus_notificationprofile_filter WHERE id = $1 AND user_id = $2`, id, userID), &f)
 	if err != nil {
-		return f, notFound(err, fmt.Sprintf("filter %d", id))
+		return f, notFound(err, "Filter", id)
 	}
 	return f, nil
 }
@@ -66,7 +66,7 @@ func (s *Store) UpdateFilter(ctx context.Context, f argus.Filter) (argus.Filter,
 	if err != nil {
 		return argus.Filter{}, fmt.Errorf("store: update filter %d: %w", f.ID, err)
 	}
-	return f, mustAffect(res, fmt.Sprintf("filter %d", f.ID))
+	return f, mustAffect(res, "Filter", f.ID)
 }
 
 // DeleteFilter deletes one of the user's filters; profiles that used it
@@ -76,5 +76,5 @@ func (s *Store) DeleteFilter(ctx context.Context, userID, id int64) error {
 	if err != nil {
 		return fmt.Errorf("store: delete filter %d: %w", id, err)
 	}
-	return mustAffect(res, fmt.Sprintf("filter %d", id))
+	return mustAffect(res, "Filter", id)
 }

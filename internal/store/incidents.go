@@ -365,7 +365,7 @@ func (s *Store) incident(ctx context.Context, q queryer, id int64, now time.Time
 	var inc argus.Incident
 	err := scanIncident(q.QueryRowContext(ctx, fmt.Sprintf(incidentSelect, "$1")+" WHERE i.id = $2", s.dialect.t(now), id), &inc)
 	if err != nil {
-		return inc, notFound(err, fmt.Sprintf("incident %d", id))
+		return inc, notFound(err, "Incident", id)
 	}
 	list := []argus.Incident{inc}
 	if err := s.loadTags(ctx, q, list); err != nil {
@@ -423,7 +423,7 @@ func (s *Store) UpdateIncident(ctx context.Context, id int64, c IncidentChange, 
 		err := tx.QueryRowContext(ctx, `SELECT details_url, ticket_url FROM argus_incident_incident WHERE id = $1`+s.dialect.forUpdate(), id).
 			Scan(&detailsURL, &ticketURL)
 		if err != nil {
-			return notFound(err, fmt.Sprintf("incident %d", id))
+			return notFound(err, "Incident", id)
 		}
 		if c.Tags != nil {
 			changed, err := s.replaceTags(ctx, tx.Tx, id, *c.Tags, by, now)
@@ -511,7 +511,7 @@ func (s *Store) SetTicketURL(ctx context.Context, id int64, ticketURL string) er
 		var old string
 		err := tx.QueryRowContext(ctx, `SELECT ticket_url FROM argus_incident_incident WHERE id = $1`+s.dialect.forUpdate(), id).Scan(&old)
 		if err != nil {
-			return notFound(err, fmt.Sprintf("incident %d", id))
+			return notFound(err, "Incident", id)
 		}
 		if old == ticketURL {
 			return nil

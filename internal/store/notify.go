@@ -335,7 +335,7 @@ func (s *Store) DispatchEvent(ctx context.Context, eventID int64, now time.Time)
 		LEFT JOIN argus_notify_outbox o ON o.event_id = e.id
 		WHERE e.id = $1`, eventID), &ev, &snap)
 	if err != nil {
-		return ev, argus.Incident{}, notFound(err, fmt.Sprintf("event %d", eventID))
+		return ev, argus.Incident{}, notFound(err, "Event", eventID)
 	}
 	if snap != nil {
 		if inc, err := decodeOutboxIncident(*snap); err == nil {
@@ -648,7 +648,7 @@ func (s *Store) Message(ctx context.Context, id int64) (Message, error) {
 	err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM argus_notify_message m
 		LEFT JOIN argus_auth_user u ON u.id = m.user_id WHERE m.id = $1`, id), &m)
 	if err != nil {
-		return m, notFound(err, fmt.Sprintf("message %d", id))
+		return m, notFound(err, "Message", id)
 	}
 	return m, nil
 }

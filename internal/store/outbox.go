@@ -127,7 +127,7 @@ func (s *Store) snapshotIncident(ctx context.Context, q queryer, id int64, at ti
 		return inc, fmt.Errorf("store: read incident %d: %w", id, err)
 	}
 	if !found {
-		return inc, fmt.Errorf("store: incident %d: %w", id, errNotFound)
+		return inc, fmt.Errorf("store: incident %d: %w", id, argus.NotFound("Incident", id))
 	}
 	return inc, nil
 }

@@ -27,7 +27,7 @@ func (s *Store) PhoneNumber(ctx context.Context, userID, id int64) (argus.PhoneN
 		`SELECT id, user_id, phone_number FROM argus_auth_phonenumber WHERE id = $1 AND user_id = $2`, id, userID,
 	).Scan(&p.ID, &p.UserID, &p.Number)
 	if err != nil {
-		return p, notFound(err, fmt.Sprintf("phone number %d", id))
+		return p, notFound(err, "PhoneNumber", id)
 	}
 	return p, nil
 }
@@ -53,7 +53,7 @@ func (s *Store) UpdatePhoneNumber(ctx context.Context, userID, id int64, number 
 	if err != nil {
 		return p, fmt.Errorf("store: update phone number %d: %w", id, err)
 	}
-	return p, mustAffect(res, fmt.Sprintf("phone number %d", id))
+	return p, mustAffect(res, "PhoneNumber", id)
 }
 
 // DeletePhoneNumber deletes one of the user's numbers; profiles that used
@@ -63,5 +63,5 @@ func (s *Store) DeletePhoneNumber(ctx context.Context, userID, id int64) error {
 	if err != nil {
 		return fmt.Errorf("store: delete phone number %d: %w", id, err)
 	}
-	return mustAffect(res, fmt.Sprintf("phone number %d", id))
+	return mustAffect(res, "PhoneNumber", id)
 }

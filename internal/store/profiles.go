@@ -38,14 +38,14 @@ func (s *Store) Profile(ctx context.Context, userID, id int64) (argus.Profile, e
 func (s *Store) profile(ctx context.Context, q queryer, userID, id int64) (argus.Profile, error) {
 	if id < 1 {
 		// No row has it, and 0 would mean "all" to profiles.
-		return argus.Profile{}, fmt.Errorf("store: profile %d: %w", id, argus.ErrNotFound)
+		return argus.Profile{}, fmt.Errorf("store: profile %d: %w", id, argus.NotFound("NotificationProfile", id))
 	}
 	list, err := s.profiles(ctx, q, userID, id)
 	if err != nil {
 		return argus.Profile{}, err
 	}
 	if len(list) == 0 {
-		return argus.Profile{}, fmt.Errorf("store: profile %d: %w", id, argus.ErrNotFound)
+		return argus.Profile{}, fmt.Errorf("store: profile %d: %w", id, argus.NotFound("NotificationProfile", id))
 	}
 	return list[0], nil
 }
@@ -286,7 +286,7 @@ func (s *Store) DeleteProfile(ctx context.Context, userID, id int64) error {
 	if err != nil {
 		return fmt.Errorf("store: delete profile %d: %w", id, err)
 	}
-	return mustAffect(res, fmt.Sprintf("profile %d", id))
+	return mustAffect(res, "NotificationProfile", id)
 }
 
 // filtersPerQuery bounds the filters matched in one statement: each has at

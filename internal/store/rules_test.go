@@ -128,3 +128,30 @@ func TestRulesInTheStore(t *testing.T) {
 		}
 	})
 }
+
+// TestNotFoundNamesTheModel checks that a missing object is an
+// argus.Error naming its model, which API v2 quotes ("No Incident matches
+// the given query.").
+func TestNotFoundNamesTheModel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tests := []struct {
+			model string
+			err   error
+		}{
+			{"Incident", func() error { _, err := st.Incident(ctx, 404, t0); return err }()},
+			{"SourceSystem", func() error { _, err := st.Source(ctx, 404); return err }()},
+			{"Filter", func() error { _, err := st.Filter(ctx, 1, 404); return err }()},
+			{"Timeslot", func() error { _, err := st.Timeslot(ctx, 1, 404); return err }()},
+			{"NotificationProfile", func() error { _, err := st.Profile(ctx, 1, 404); return err }()},
+			{"PhoneNumber", func() error { return st.DeletePhoneNumber(ctx, 1, 404) }()},
+			{"User", func() error { _, err := st.User(ctx, 404); return err }()},
+		}
+		for _, tt := range tests {
+			es := argus.Refusals(tt.err)
+			if !errors.Is(tt.err, argus.ErrNotFound) || len(es) != 1 || es[0].Model != tt.model {
+				t.Errorf("error = %v; want ErrNotFound of %s", tt.err, tt.model)
+			}
+		}
+	})
+}

@@ -70,7 +70,7 @@ func (s *Store) Source(ctx context.Context, id int64) (argus.Source, error) {
 	var src argus.Source
 	err := scanSource(s.db.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM argus_incident_sourcesystem WHERE id = $1`, id), &src)
 	if err != nil {
-		return src, notFound(err, fmt.Sprintf("source %d", id))
+		return src, notFound(err, "SourceSystem", id)
 	}
 	return src, nil
 }
@@ -196,7 +196,7 @@ func (s *Store) RenameSource(ctx context.Context, id int64, name string, by *arg
 	var src argus.Source
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM argus_incident_sourcesystem WHERE id = $1`+s.dialect.forUpdate(), id), &src); err != nil {
-			return notFound(err, fmt.Sprintf("source %d", id))
+			return notFound(err, "SourceSystem", id)
 		}
 		if err := argus.CanChangeSource(by, &src); err != nil {
 			return err
@@ -272,14 +272,14 @@ func (s *Store) EnsureDefaults(ctx context.Context, now time.Time) (created bool
 	return created, err
 }
 
-// mustAffect turns "no row changed" into argus.ErrNotFound.
-func mustAffect(res sql.Result, what string) error {
+// mustAffect turns "no row changed" into argus.NotFound of the model.
+func mustAffect(res sql.Result, model string, key any) error {
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("store: %s: %w", what, err)
+		return fmt.Errorf("store: %s %v: %w", model, key, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("store: %s: %w", what, argus.ErrNotFound)
+		return fmt.Errorf("store: %s %v: %w", model, key, argus.NotFound(model, key))
 	}
 	return nil
 }

@@ -17,6 +17,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+
+	"github.com/argus-go/argus/internal/argus"
 )
 
 // Store is the database of Argus. It is safe for concurrent use.
@@ -186,12 +188,13 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// notFound turns sql.ErrNoRows into argus.ErrNotFound with context.
-func notFound(err error, what string) error {
+// notFound turns sql.ErrNoRows into argus.NotFound of the model (as
+// Django names it: "Incident", "SourceSystem"), which API v2 quotes.
+func notFound(err error, model string, key any) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: %s: %w", what, errNotFound)
+		return fmt.Errorf("store: %s %v: %w", model, key, argus.NotFound(model, key))
 	}
-	return fmt.Errorf("store: %s: %w", what, err)
+	return fmt.Errorf("store: %s %v: %w", model, key, err)
 }
 
 // collect runs a query and scans every row with scan. It returns an empty,

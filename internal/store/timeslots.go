@@ -22,14 +22,14 @@ func (s *Store) Timeslots(ctx context.Context, userID int64) ([]argus.Timeslot, 
 func (s *Store) Timeslot(ctx context.Context, userID, id int64) (argus.Timeslot, error) {
 	if id < 1 {
 		// No row has it, and 0 would mean "all" to timeslots.
-		return argus.Timeslot{}, fmt.Errorf("store: timeslot %d: %w", id, argus.ErrNotFound)
+		return argus.Timeslot{}, fmt.Errorf("store: timeslot %d: %w", id, argus.NotFound("Timeslot", id))
 	}
 	list, err := s.timeslots(ctx, s.db, userID, id)
 	if err != nil {
 		return argus.Timeslot{}, err
 	}
 	if len(list) == 0 {
-		return argus.Timeslot{}, fmt.Errorf("store: timeslot %d: %w", id, argus.ErrNotFound)
+		return argus.Timeslot{}, fmt.Errorf("store: timeslot %d: %w", id, argus.NotFound("Timeslot", id))
 	}
 	return list[0], nil
 }
@@ -152,7 +152,7 @@ func (s *Store) UpdateTimeslot(ctx context.Context, userID, id int64, name strin
 		if err != nil {
 			return fmt.Errorf("store: update timeslot %d: %w", id, err)
 		}
-		if err := mustAffect(res, fmt.Sprintf("timeslot %d", id)); err != nil {
+		if err := mustAffect(res, "Timeslot", id); err != nil {
 			return err
 		}
 		if recs == nil {
@@ -183,7 +183,7 @@ func (s *Store) DeleteTimeslot(ctx context.Context, userID, id int64) error {
 	if err != nil {
 		return fmt.Errorf("store: delete timeslot %d: %w", id, err)
 	}
-	return mustAffect(res, fmt.Sprintf("timeslot %d", id))
+	return mustAffect(res, "Timeslot", id)
 }
 
 // sameRecurrences reports whether a and b store the same rows in the same

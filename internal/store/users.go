@@ -101,7 +101,7 @@ func (s *Store) User(ctx context.Context, id int64) (argus.User, error) {
 	var u argus.User
 	err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM `+userFrom+` WHERE u.id = $1`, id), &u)
 	if err != nil {
-		return u, notFound(err, fmt.Sprintf("user %d", id))
+		return u, notFound(err, "User", id)
 	}
 	return u, nil
 }
@@ -111,7 +111,7 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (argus.User
 	var u argus.User
 	err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM `+userFrom+` WHERE u.username = $1`, username), &u)
 	if err != nil {
-		return u, notFound(err, fmt.Sprintf("user %q", username))
+		return u, notFound(err, "User", username)
 	}
 	return u, nil
 }
@@ -147,7 +147,7 @@ func (s *Store) updateUser(ctx context.Context, userID int64, query string, arg 
 	if err != nil {
 		return fmt.Errorf("store: update user %d: %w", userID, err)
 	}
-	return mustAffect(res, fmt.Sprintf("update user %d", userID))
+	return mustAffect(res, "User", userID)
 }
 
 // RotateToken replaces the user's API token with one whose key hashes to
@@ -178,7 +178,7 @@ func (s *Store) UserByToken(ctx context.Context, keyHash string) (argus.User, ar
 		FROM argus_auth_token t JOIN argus_auth_user u ON u.id = t.user_id`+userSourceJoin+` WHERE t.key_hash = $1`, keyHash)
 	err := scanUser(row, &u, scanTime(&t.Created))
 	if err != nil {
-		return u, t, notFound(err, "token")
+		return u, t, notFound(err, "Token", "")
 	}
 	t.UserID = u.ID
 	return u, t, nil
@@ -223,13 +223,13 @@ func (s *Store) UserBySession(ctx context.Context, keyHash string, now time.Time
 		FROM argus_auth_session ss JOIN argus_auth_user u ON u.id = ss.user_id`+userSourceJoin+` WHERE ss.key_hash = $1`, keyHash)
 	err := scanUser(row, &u, scanTime(&expires))
 	if err != nil {
-		return u, notFound(err, "session")
+		return u, notFound(err, "Session", "")
 	}
 	if !now.Before(expires) {
 		if err := s.DeleteSession(ctx, keyHash); err != nil {
 			return u, err
 		}
-		return u, fmt.Errorf("store: session expired: %w", argus.ErrNotFound)
+		return u, fmt.Errorf("store: session expired: %w", argus.NotFound("Session"))
 	}
 	return u, nil
 }
