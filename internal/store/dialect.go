@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -183,3 +185,50 @@ func (d dialect) ids(ids []int64) any {
 	b.WriteByte(']')
 	return b.String()
 }
+
+// insertMessages queues the messages of m. The one statement that differs
+// most between the databases: PostgreSQL takes any number of rows as
+// arrays in one statement; SQLite takes multi-row INSERTs of
+// rowsPerInsert rows.
+func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, m *messageRows) error {
+	if s.dialect == postgresDialect {
+		_, err := tx.ExecContext(ctx, `INSERT INTO argus_notify_message (content_id, event_id, incident_id, medium,
+				created, updated, due, deadline, user_id, recipient, status, last_error)
+			SELECT $1, $2, $3, $4, $5, $5, $5, $6, NULLIF(m.u, 0), m.r, m.s, m.e
+			FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[]) AS m(u, r, s, e)`,
+			m.contentID, m.eventID, m.incidentID, string(m.medium), m.now, m.deadline, m.users, m.addrs, m.statuses, m.lastErrors)
+		if err != nil {
+			return fmt.Errorf("store: queue messages of event %d: %w", m.eventID, err)
+		}
+		return nil
+	}
+	for start := 0; start < len(m.users); start += rowsPerInsert {
+		end := min(start+rowsPerInsert, len(m.users))
+		var q strings.Builder
+		q.WriteString(`INSERT INTO argus_notify_message (content_id, event_id, incident_id, medium, created, updated, due,
+			deadline, user_id, recipient, status, last_error) VALUES `)
+		args := []any{m.contentID, m.eventID, m.incidentID, string(m.medium), s.dialect.t(m.now), s.dialect.t(m.deadline)}
+		for i := start; i < end; i++ {
+			if i > start {
+				q.WriteString(", ")
+			}
+			var user *int64
+			if m.users[i] != 0 {
+				user = &m.users[i]
+			}
+			n := len(args)
+			fmt.Fprintf(&q, "($1, $2, $3, $4, $5, $5, $5, $6, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
+			args = append(args, user, m.addrs[i], m.statuses[i], m.lastErrors[i])
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("store: queue messages of event %d: %w", m.eventID, err)
+		}
+	}
+	return nil
+}
+
+// rowsPerInsert bounds a multi-row INSERT of messages on SQLite. SQLite
+// looks $N parameters up by name in a list, so a statement's cost grows
+// with the square of its parameters: 50 rows queue 416 messages in 5 ms
+// where 500 take 13 (BenchmarkDispatch10kProfiles).
+const rowsPerInsert = 50

@@ -198,7 +198,8 @@ func (q *query) arg(v any) string {
 
 func (q *query) where(cond string) { q.conds = append(q.conds, cond) }
 
-// list returns "$a, $b, …" for the values.
+// listArgs returns "$a, $b, …" for the values: for lists of text, which
+// are compared byte for byte (lists of ids go through dialect.inIDs).
 func listArgs[T any](q *query, values []T) string {
 	ph := make([]string, len(values))
 	for i, v := range values {
@@ -268,7 +269,7 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 		}
 	}
 	if len(f.SourceIDs) > 0 {
-		q.where("i.source_id IN (" + listArgs(q, f.SourceIDs) + ")")
+		q.where("i.source_id " + s.dialect.inIDs(q.arg(s.dialect.ids(f.SourceIDs))))
 	}
 	if len(f.SourceNames) > 0 {
 		q.where("s.name IN (" + listArgs(q, f.SourceNames) + ")")
@@ -488,8 +489,7 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, id int64, tags []ar
 		return false, err
 	}
 	if len(remove) > 0 {
-		q := &query{}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM argus_incident_incidenttagrelation WHERE id IN (`+listArgs(q, remove)+`)`, q.args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM argus_incident_incidenttagrelation WHERE id `+s.dialect.inIDs("$1"), s.dialect.ids(remove)); err != nil {
 			return false, fmt.Errorf("store: remove tags of incident %d: %w", id, err)
 		}
 	}

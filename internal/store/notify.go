@@ -368,13 +368,6 @@ type Outgoing struct {
 	Recipients []Recipient
 }
 
-// rowsPerInsert bounds a multi-row INSERT of messages on SQLite (PostgreSQL
-// takes them all as arrays in one statement). SQLite looks $N
-// parameters up by name in a list, so a statement's cost grows with the
-// square of its parameters: 50 rows queue 416 messages in 5 ms where 500
-// take 13 (BenchmarkDispatch10kProfiles); PostgreSQL hardly notices.
-const rowsPerInsert = 50
-
 // Enqueue stores what a dispatched event sends and removes the event from
 // the outbox, in one transaction: the messages are queued exactly once
 // even when two dispatchers race for the event. It reports false, storing
@@ -404,17 +397,13 @@ func (s *Store) Enqueue(ctx context.Context, eventID, incidentID int64, out []Ou
 			if err != nil {
 				return fmt.Errorf("store: store content of event %d: %w", eventID, err)
 			}
-			if s.dialect == postgresDialect {
-				if err := s.insertMessagesPG(ctx, tx, contentID, eventID, incidentID, o.Medium, o.Recipients, now, deadline); err != nil {
-					return err
-				}
-				continue
+			rows := messageRows{contentID: contentID, eventID: eventID, incidentID: incidentID, medium: o.Medium,
+				now: now, deadline: deadline}
+			for _, r := range o.Recipients {
+				rows.add(r)
 			}
-			for start := 0; start < len(o.Recipients); start += rowsPerInsert {
-				batch := o.Recipients[start:min(start+rowsPerInsert, len(o.Recipients))]
-				if err := s.insertMessages(ctx, tx, contentID, eventID, incidentID, o.Medium, batch, now, deadline); err != nil {
-					return err
-				}
+			if err := s.insertMessages(ctx, tx, &rows); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -422,57 +411,28 @@ func (s *Store) Enqueue(ctx context.Context, eventID, incidentID int64, out []Ou
 	return done && err == nil, err
 }
 
-// insertMessagesPG queues any number of messages in one statement, the
-// rows passed as arrays.
-func (s *Store) insertMessagesPG(ctx context.Context, tx *sql.Tx, contentID, eventID, incidentID int64, medium argus.Medium,
-	list []Recipient, now, deadline time.Time) error {
-	users := make([]int64, len(list))
-	addrs := make([]string, len(list))
-	statuses := make([]string, len(list))
-	errs := make([]string, len(list))
-	for i, r := range list {
-		users[i], addrs[i], statuses[i], errs[i] = r.UserID, r.Address, StatusQueued, r.Error
-		if r.Error != "" {
-			statuses[i] = StatusFailed
-		}
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO argus_notify_message (content_id, event_id, incident_id, medium,
-			created, updated, due, deadline, user_id, recipient, status, last_error)
-		SELECT $1, $2, $3, $4, $5, $5, $5, $6, NULLIF(m.u, 0), m.r, m.s, m.e
-		FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[]) AS m(u, r, s, e)`,
-		contentID, eventID, incidentID, string(medium), now, deadline, users, addrs, statuses, errs)
-	if err != nil {
-		return fmt.Errorf("store: queue messages of event %d: %w", eventID, err)
-	}
-	return nil
+// messageRows are the messages of one event on one medium, column by
+// column, for insertMessages.
+type messageRows struct {
+	contentID, eventID, incidentID int64
+	medium                         argus.Medium
+	now, deadline                  time.Time
+	// One item per message: the user (0 for none), the address, the
+	// status and the error of a message failed at once.
+	users                       []int64
+	addrs, statuses, lastErrors []string
 }
 
-func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, contentID, eventID, incidentID int64, medium argus.Medium,
-	batch []Recipient, now, deadline time.Time) error {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO argus_notify_message (content_id, event_id, incident_id, medium, created, updated, due, deadline,
-		user_id, recipient, status, last_error) VALUES `)
-	args := []any{contentID, eventID, incidentID, string(medium), s.dialect.t(now), s.dialect.t(deadline)}
-	for i, r := range batch {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		status := StatusQueued
-		if r.Error != "" {
-			status = StatusFailed
-		}
-		var user *int64
-		if r.UserID != 0 {
-			user = &r.UserID
-		}
-		n := len(args)
-		fmt.Fprintf(&q, "($1, $2, $3, $4, $5, $5, $5, $6, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
-		args = append(args, user, r.Address, status, r.Error)
+// add appends the message to r: queued, or failed when r has an error.
+func (m *messageRows) add(r Recipient) {
+	status := StatusQueued
+	if r.Error != "" {
+		status = StatusFailed
 	}
-	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-		return fmt.Errorf("store: queue messages of event %d: %w", eventID, err)
-	}
-	return nil
+	m.users = append(m.users, r.UserID)
+	m.addrs = append(m.addrs, r.Address)
+	m.statuses = append(m.statuses, status)
+	m.lastErrors = append(m.lastErrors, r.Error)
 }
 
 // Message is one queued notification and its delivery record.
