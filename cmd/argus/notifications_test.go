@@ -74,7 +74,7 @@ func seedOutbox(t *testing.T, dsn string) *outbox {
 	if diff := cmp.Diff([]int64{ev1.ID, ev2.ID}, ids); diff != "" {
 		t.Fatalf("ClaimOutbox (-want +got):\n%s", diff)
 	}
-	content := store.MessageContent{Subject: "incident", Body: "body"}
+	content := store.MessageContent{Subject: "incident", Text: "body"}
 	deadline := t0.Add(24 * time.Hour)
 	enqueue := func(ev argus.Event, inc argus.Incident, out ...store.Outgoing) {
 		t.Helper()

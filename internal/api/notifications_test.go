@@ -187,7 +187,7 @@ func ntSeed(t *testing.T, f *fixture) ntWorld {
 		t.Fatalf("outbox %v lacks the start events of incidents %d and %d", events, w.inc1, w.inc2)
 	}
 
-	content := store.MessageContent{Subject: "[Argus] subject", Body: "body"}
+	content := store.MessageContent{Subject: "[Argus] subject", Text: "body"}
 	ntEnqueue(t, f.st, w.e1, w.inc1, ntT0, store.Outgoing{Medium: argus.MediumEmail, Content: content, Recipients: []store.Recipient{
 		{UserID: w.kari.ID, Address: "kari@example.org"},
 		{UserID: w.ola.ID, Error: "user ola has no email address"},

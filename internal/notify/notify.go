@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/store"
 )
 
 // Notice is what a medium renders: one event and its incident as it was
@@ -29,19 +30,12 @@ type Notice struct {
 }
 
 // Content is a rendered notification, shared by every recipient of one
-// event on one medium.
-type Content struct {
-	Subject string
-	Text    string
-	HTML    string // empty for media without HTML
-}
+// event on one medium: what the store keeps of it.
+type Content = store.MessageContent
 
-// Contact is what a medium may need of a profile's owner.
-type Contact struct {
-	UserID   int64
-	Username string
-	Email    string
-}
+// Contact is what a medium may need of a profile's owner, as the store
+// reads it with the profiles.
+type Contact = store.Contact
 
 // Message is one notification to one recipient on one medium, as a worker
 // hands it to the medium.

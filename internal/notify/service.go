@@ -290,8 +290,8 @@ func (s *Service) recipients(ev *argus.Event, inc *argus.Incident, matched []*ar
 	index := map[argus.Medium]int{}
 	seen := map[string]bool{} // medium + address, or medium + user for the unreachable
 	for _, p := range matched {
-		c := contacts[p.UserID]
-		contact := Contact{UserID: p.UserID, Username: c.Username, Email: c.Email}
+		contact := contacts[p.UserID]
+		contact.UserID = p.UserID // also for a contact the map lacks
 		for _, m := range p.Media {
 			medium := s.o.Media[m]
 			if medium == nil {
@@ -325,8 +325,7 @@ func (s *Service) recipients(ev *argus.Event, inc *argus.Incident, matched []*ar
 	}
 	n := &Notice{Event: *ev, Incident: *inc, Location: s.o.Location, SiteURL: s.o.SiteURL}
 	for i := range out {
-		c := s.o.Media[out[i].Medium].Render(n)
-		out[i].Content = store.MessageContent{Subject: c.Subject, Body: c.Text, HTML: c.HTML}
+		out[i].Content = s.o.Media[out[i].Medium].Render(n)
 	}
 	return out
 }
@@ -419,7 +418,7 @@ func (s *Service) deliver(ctx context.Context, m *store.Message) {
 	} else {
 		err = s.send(ctx, medium, &Message{
 			ID: m.ID, EventID: m.EventID, IncidentID: m.IncidentID, Medium: m.Medium, Recipient: m.Recipient,
-			Content: Content{Subject: m.Content.Subject, Text: m.Content.Body, HTML: m.Content.HTML},
+			Content: m.Content,
 			Attempt: m.Attempts,
 		})
 	}

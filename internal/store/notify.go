@@ -108,8 +108,9 @@ func (s *Store) ProfileChanges(ctx context.Context, since int64) (users []int64,
 	return users, version, rows[0].reset > since || version < since, nil
 }
 
-// Contact is what dispatch needs of a profile's owner.
+// Contact is what dispatch, and a medium, needs of a profile's owner.
 type Contact struct {
+	UserID   int64
 	Username string
 	Email    string
 }
@@ -222,6 +223,7 @@ func (s *Store) activeProfiles(ctx context.Context, users []int64) ([]argus.Prof
 		}
 		p.Timeslot = argus.Timeslot{ID: p.ID, UserID: p.UserID, Recurrences: []argus.TimeRecurrence{}}
 		p.Filters = []argus.Filter{}
+		c.UserID = p.UserID
 		contacts[p.UserID] = c
 		return nil
 	}, `SELECT p.timeslot_id, p.user_id, p.media, p.active, ph.id, ph.phone_number, u.username, u.email
@@ -346,11 +348,13 @@ func (s *Store) DispatchEvent(ctx context.Context, eventID int64, now time.Time)
 	return ev, inc, err
 }
 
-// MessageContent is the rendered notification of one event on one medium.
+// MessageContent is the rendered notification of one event on one
+// medium, shared by every recipient of it; notify.Content is the same
+// type.
 type MessageContent struct {
 	Subject string
-	Body    string
-	HTML    string
+	Text    string
+	HTML    string // empty for media without HTML
 }
 
 // Recipient is one message to queue. A non-empty Error records the
@@ -393,7 +397,7 @@ func (s *Store) Enqueue(ctx context.Context, eventID, incidentID int64, out []Ou
 			var contentID int64
 			err := tx.QueryRowContext(ctx, `INSERT INTO argus_notify_content (event_id, medium, subject, body, html)
 				VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-				eventID, string(o.Medium), o.Content.Subject, o.Content.Body, o.Content.HTML).Scan(&contentID)
+				eventID, string(o.Medium), o.Content.Subject, o.Content.Text, o.Content.HTML).Scan(&contentID)
 			if err != nil {
 				return fmt.Errorf("store: store content of event %d: %w", eventID, err)
 			}
@@ -496,7 +500,7 @@ func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Dur
 		ids[i] = r.id
 	}
 	msgs, err := collect(ctx, s.db, "read claimed messages", func(rows *sql.Rows, m *Message) error {
-		return scanMessage(rows, m, &m.Content.Subject, &m.Content.Body, &m.Content.HTML)
+		return scanMessage(rows, m, &m.Content.Subject, &m.Content.Text, &m.Content.HTML)
 	}, `SELECT `+messageColumns+`, c.subject, c.body, c.html FROM argus_notify_message m
 		JOIN argus_notify_content c ON c.id = m.content_id
 		LEFT JOIN argus_auth_user u ON u.id = m.user_id
