@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,28 +17,12 @@ import (
 
 	"github.com/argus-go/argus/internal/api"
 	"github.com/argus-go/argus/internal/argus"
-	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/store"
 	"github.com/argus-go/argus/internal/store/storetest"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
+// clock is the settable test clock.
+type clock = storetest.Clock
 
 // start is the test clock's first reading: summer time in Oslo.
 var start = time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
@@ -71,7 +53,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func newFixture(t *testing.T, st *store.Store, o api.Options) *fixture {
 	t.Helper()
-	c := &clock{t: start}
+	c := storetest.NewClock(start)
 	o.Now = c.Now
 	if o.Logger == nil {
 		// Request logs show only when the test fails.
@@ -85,39 +67,21 @@ func newFixture(t *testing.T, st *store.Store, o api.Options) *fixture {
 // user creates a user with password "pw" and an API token.
 func (f *fixture) user(name string, superuser bool) (argus.User, string) {
 	f.t.Helper()
-	ctx := context.Background()
-	hash, err := auth.HashPassword("pw")
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	u, err := f.st.CreateUser(ctx, store.NewUser{
-		Username: name, Password: hash, Email: name + "@example.org", FirstName: "First " + name,
-		IsSuperuser: superuser, IsStaff: superuser,
-	}, f.clock.Now())
-	if err != nil {
-		f.t.Fatal(err)
-	}
+	u := storetest.User(f.t, f.st, name, superuser, f.clock.Now())
 	return u, f.token(u.ID)
 }
 
 // token issues a fresh token for the user at the clock's time.
 func (f *fixture) token(userID int64) string {
 	f.t.Helper()
-	key := auth.NewKey()
-	if err := f.st.RotateToken(context.Background(), userID, auth.HashKey(key), f.clock.Now()); err != nil {
-		f.t.Fatal(err)
-	}
-	return key
+	return storetest.Token(f.t, f.st, userID, f.clock.Now())
 }
 
 // source creates a source system of the type (made if missing) and
 // returns it with its user's token.
 func (f *fixture) source(name, typ string) (argus.Source, string) {
 	f.t.Helper()
-	src, err := f.st.CreateSource(context.Background(), store.NewSource{Name: name, Type: typ, CreateType: true}, f.clock.Now())
-	if err != nil {
-		f.t.Fatal(err)
-	}
+	src, _ := storetest.Source(f.t, f.st, name, typ, f.clock.Now())
 	return src, f.token(src.UserID)
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,28 +14,10 @@ import (
 	"github.com/argus-go/argus/internal/store/storetest"
 )
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestAccounts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		clock := &testClock{t: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
+		clock := storetest.NewClock(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
 		acc := auth.NewAccounts(st, clock.Now, time.Hour)
 
 		alice, err := acc.CreateUser(ctx, store.NewUser{Username: "alice"}, "s3cret")

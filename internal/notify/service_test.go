@@ -35,22 +35,7 @@ func mustLoad(name string) *time.Location {
 var t0 = time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 
 // clock is a settable clock shared by a test and its services.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type clock = storetest.Clock
 
 // syncBuffer is a log destination safe for the services' goroutines.
 type syncBuffer struct {
@@ -86,7 +71,7 @@ type rig struct {
 
 func newRig(t *testing.T, dsn string) *rig {
 	t.Helper()
-	r := &rig{t: t, ctx: t.Context(), dsn: dsn, clock: &clock{t: t0}, log: &syncBuffer{}}
+	r := &rig{t: t, ctx: t.Context(), dsn: dsn, clock: storetest.NewClock(t0), log: &syncBuffer{}}
 	r.st = storetest.Open(t, dsn, store.WithNotifications(true))
 	sink, err := smtpsink.Start("127.0.0.1:0")
 	if err != nil {
@@ -94,14 +79,7 @@ func newRig(t *testing.T, dsn string) *rig {
 	}
 	t.Cleanup(func() { _ = sink.Close() })
 	r.sink = sink
-	r.src, err = r.st.CreateSource(r.ctx, store.NewSource{Name: "nav", Type: "nav", CreateType: true}, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.srcU, err = r.st.User(r.ctx, r.src.UserID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r.src, r.srcU = storetest.Source(t, r.st, "nav", "nav", t0)
 	return r
 }
 

@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/store"
 	"github.com/argus-go/argus/internal/testdb"
 )
@@ -155,4 +159,84 @@ func snapshotPostgres(t testing.TB, st *store.Store, tables []string) string {
 		fmt.Fprintf(&b, "== %s\n", tables[last+1])
 	}
 	return b.String()
+}
+
+// Clock is a test clock that the test sets and moves; it is safe for
+// concurrent use, so servers and workers may read it.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock showing t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// Add moves the clock by d.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Password is the password of the users User creates.
+const Password = "pw"
+
+// User creates a user with the password Password, the email address
+// name@example.org and the first name "First <name>"; with superuser, a
+// superuser and staff.
+func User(t testing.TB, st *store.Store, name string, superuser bool, now time.Time) argus.User {
+	t.Helper()
+	hash, err := auth.HashPassword(Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(context.Background(), store.NewUser{
+		Username: name, Password: hash, Email: name + "@example.org", FirstName: "First " + name,
+		IsSuperuser: superuser, IsStaff: superuser,
+	}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// Token issues the user a fresh API token at now, replacing any it had,
+// and returns its key.
+func Token(t testing.TB, st *store.Store, userID int64, now time.Time) string {
+	t.Helper()
+	key := auth.NewKey()
+	if err := st.RotateToken(context.Background(), userID, auth.HashKey(key), now); err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// Source creates a source system of the type (made if missing) and
+// returns it with its user.
+func Source(t testing.TB, st *store.Store, name, typ string, now time.Time) (argus.Source, argus.User) {
+	t.Helper()
+	ctx := context.Background()
+	src, err := st.CreateSource(ctx, store.NewSource{Name: name, Type: typ, CreateType: true}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.User(ctx, src.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, u
 }
