@@ -17,6 +17,7 @@ import (
 
 	"github.com/argus-go/argus/internal/api"
 	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/auth/authtest"
 	"github.com/argus-go/argus/internal/store"
 	"github.com/argus-go/argus/internal/store/storetest"
 )
@@ -67,14 +68,14 @@ func newFixture(t *testing.T, st *store.Store, o api.Options) *fixture {
 // user creates a user with password "pw" and an API token.
 func (f *fixture) user(name string, superuser bool) (argus.User, string) {
 	f.t.Helper()
-	u := storetest.User(f.t, f.st, name, superuser, f.clock.Now())
+	u := authtest.User(f.t, f.st, name, superuser, f.clock.Now())
 	return u, f.token(u.ID)
 }
 
 // token issues a fresh token for the user at the clock's time.
 func (f *fixture) token(userID int64) string {
 	f.t.Helper()
-	return storetest.Token(f.t, f.st, userID, f.clock.Now())
+	return authtest.Token(f.t, f.st, userID, f.clock.Now())
 }
 
 // source creates a source system of the type (made if missing) and

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
-	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/store"
 	"github.com/argus-go/argus/internal/testdb"
 )
@@ -190,39 +189,6 @@ func (c *Clock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
-}
-
-// Password is the password of the users User creates.
-const Password = "pw"
-
-// User creates a user with the password Password, the email address
-// name@example.org and the first name "First <name>"; with superuser, a
-// superuser and staff.
-func User(t testing.TB, st *store.Store, name string, superuser bool, now time.Time) argus.User {
-	t.Helper()
-	hash, err := auth.HashPassword(Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := st.CreateUser(context.Background(), store.NewUser{
-		Username: name, Password: hash, Email: name + "@example.org", FirstName: "First " + name,
-		IsSuperuser: superuser, IsStaff: superuser,
-	}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-// Token issues the user a fresh API token at now, replacing any it had,
-// and returns its key.
-func Token(t testing.TB, st *store.Store, userID int64, now time.Time) string {
-	t.Helper()
-	key := auth.NewKey()
-	if err := st.RotateToken(context.Background(), userID, auth.HashKey(key), now); err != nil {
-		t.Fatal(err)
-	}
-	return key
 }
 
 // Source creates a source system of the type (made if missing) and
