@@ -54,10 +54,10 @@ func (e *Endpoints) Handle(mux *http.ServeMux, pattern string, who Access, ms Me
 	mux.HandleFunc(pattern, e.Endpoint(who, ms))
 }
 
-// Endpoint serves one path. Each request is
-// authenticated first (an invalid token is 401 even where anonymous access
-// is allowed, as in DRF), then dispatched by method: an unknown method
-// answers 405 with Allow, OPTIONS 200 with Allow, HEAD runs GET.
+// Endpoint serves one path. Each request is authenticated first (an
+// invalid token is 401 even where anonymous access is allowed, as in DRF),
+// then dispatched by method: an unknown method answers 405 with Allow,
+// OPTIONS 200 with Allow, HEAD runs GET.
 func (e *Endpoints) Endpoint(who Access, ms Methods) http.HandlerFunc {
 	allowed := make([]string, 0, len(ms)+2)
 	for m := range ms {

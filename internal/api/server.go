@@ -1,9 +1,9 @@
 // Package api is what both versions of the REST API share — body decoding
 // with limits, DRF-shaped errors and their wording, method tables with
 // DRF's 405, token and session authentication, cursors — and API v1
-// itself (api-v1.md, DECISIONS.md): its route table (routes.go) and its
-// handlers and renderers (the v1_*.go files). It stands in the middleware
-// chain of package httpserver.
+// itself (api-v1.md, DECISIONS.md): its route table, handlers and
+// renderers in the v1_*.go files, its wording of the domain's refusals in
+// words.go. It stands in the middleware chain of package httpserver.
 package api
 
 import (

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -54,40 +55,6 @@ func (s *Server) renderAck(a *argus.Ack) ackJSON {
 	return out
 }
 
-func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
-	id, err := PathID(r, "incident")
-	if err != nil {
-		return err
-	}
-	list, err := s.store.Events(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	out := make([]eventJSON, len(list))
-	for i := range list {
-		out[i] = s.renderEvent(&list[i])
-	}
-	WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
-	incID, err := PathID(r, "incident")
-	if err != nil {
-		return err
-	}
-	id, err := PathID(r, "pk")
-	if err != nil {
-		return err
-	}
-	ev, err := s.store.Event(r.Context(), incID, id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, s.renderEvent(&ev))
-	return nil
-}
-
 // eventFields reads type, timestamp and description of a posted event.
 // Without a timestamp, end users' events happen now; source systems must
 // give one (api-v1.md §5.2).
@@ -132,40 +99,6 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	WriteJSON(w, http.StatusCreated, s.renderEvent(&ev))
-	return nil
-}
-
-func (s *Server) listAcks(w http.ResponseWriter, r *http.Request) error {
-	id, err := PathID(r, "incident")
-	if err != nil {
-		return err
-	}
-	list, err := s.store.Acks(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	out := make([]ackJSON, len(list))
-	for i := range list {
-		out[i] = s.renderAck(&list[i])
-	}
-	WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (s *Server) getAck(w http.ResponseWriter, r *http.Request) error {
-	incID, err := PathID(r, "incident")
-	if err != nil {
-		return err
-	}
-	id, err := PathID(r, "pk")
-	if err != nil {
-		return err
-	}
-	a, err := s.store.Ack(r.Context(), incID, id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, s.renderAck(&a))
 	return nil
 }
 
@@ -214,4 +147,45 @@ func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
 	}
 	WriteJSON(w, http.StatusCreated, s.renderAck(&ack))
 	return nil
+}
+
+// incidentList serves an incident's events or acks, newest first; an
+// unknown incident is 404.
+func incidentList[T, J any](list func(ctx context.Context, incidentID int64) ([]T, error), render func(*T) J) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := PathID(r, "incident")
+		if err != nil {
+			return err
+		}
+		items, err := list(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		out := make([]J, len(items))
+		for i := range items {
+			out[i] = render(&items[i])
+		}
+		WriteJSON(w, http.StatusOK, out)
+		return nil
+	}
+}
+
+// incidentItem serves one event or ack of an incident by its pk.
+func incidentItem[T, J any](get func(ctx context.Context, incidentID, id int64) (T, error), render func(*T) J) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		incID, err := PathID(r, "incident")
+		if err != nil {
+			return err
+		}
+		id, err := PathID(r, "pk")
+		if err != nil {
+			return err
+		}
+		v, err := get(r.Context(), incID, id)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, render(&v))
+		return nil
+	}
 }

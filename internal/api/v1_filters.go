@@ -54,10 +54,10 @@ func specLimits(spec argus.FilterSpec) []string {
 
 // filters are the caller's filters (api-v1.md §4.4). Deleting one also
 // removes it from the profiles that used it (D17).
-func (s *Server) filters() owned[argus.Filter, filterJSON] {
-	return owned[argus.Filter, filterJSON]{
-		list: s.store.Filters, get: s.store.Filter, del: s.store.DeleteFilter, render: renderFilter,
-		create: func(r *http.Request, u *argus.User, b Body) (argus.Filter, error) {
+func (s *Server) filters() Owned[argus.Filter, filterJSON] {
+	return Owned[argus.Filter, filterJSON]{
+		List: s.store.Filters, Get: s.store.Filter, Delete: s.store.DeleteFilter, Render: renderFilter,
+		Create: func(r *http.Request, u *argus.User, b Body) (argus.Filter, error) {
 			errs := FieldErrors{}
 			name, _ := b.name(errs, true)
 			spec, _ := b.filterString(errs, true)
@@ -67,7 +67,7 @@ func (s *Server) filters() owned[argus.Filter, filterJSON] {
 			return s.store.CreateFilter(r.Context(), argus.Filter{UserID: u.ID, Name: name, Spec: spec})
 		},
 		// PUT needs both fields, PATCH either.
-		update: func(r *http.Request, u *argus.User, f argus.Filter, b Body, full bool) (argus.Filter, error) {
+		Update: func(r *http.Request, u *argus.User, f argus.Filter, b Body, full bool) (argus.Filter, error) {
 			errs := FieldErrors{}
 			if name, ok := b.name(errs, full); ok {
 				f.Name = name

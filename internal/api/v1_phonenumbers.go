@@ -33,18 +33,18 @@ func readPhoneNumber(b Body, required bool) (number string, present bool, err er
 // "user" in a body are ignored, and another user's number is a 404,
 // superusers included. PUT needs phone_number, PATCH may leave it out.
 // Profiles that used a deleted number keep none.
-func (s *Server) phoneNumbers() owned[argus.PhoneNumber, phoneNumberJSON] {
-	return owned[argus.PhoneNumber, phoneNumberJSON]{
-		list: s.store.PhoneNumbers, get: s.store.PhoneNumber, del: s.store.DeletePhoneNumber,
-		render: func(p *argus.PhoneNumber) phoneNumberJSON { return renderPhoneNumber(*p) },
-		create: func(r *http.Request, u *argus.User, b Body) (argus.PhoneNumber, error) {
+func (s *Server) phoneNumbers() Owned[argus.PhoneNumber, phoneNumberJSON] {
+	return Owned[argus.PhoneNumber, phoneNumberJSON]{
+		List: s.store.PhoneNumbers, Get: s.store.PhoneNumber, Delete: s.store.DeletePhoneNumber,
+		Render: func(p *argus.PhoneNumber) phoneNumberJSON { return renderPhoneNumber(*p) },
+		Create: func(r *http.Request, u *argus.User, b Body) (argus.PhoneNumber, error) {
 			number, _, err := readPhoneNumber(b, true)
 			if err != nil {
 				return argus.PhoneNumber{}, err
 			}
 			return s.store.CreatePhoneNumber(r.Context(), u.ID, number)
 		},
-		update: func(r *http.Request, u *argus.User, p argus.PhoneNumber, b Body, full bool) (argus.PhoneNumber, error) {
+		Update: func(r *http.Request, u *argus.User, p argus.PhoneNumber, b Body, full bool) (argus.PhoneNumber, error) {
 			number, present, err := readPhoneNumber(b, full)
 			if err != nil || !present {
 				return p, err

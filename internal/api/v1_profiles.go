@@ -152,10 +152,10 @@ func (s *Server) referenceErrors(r *http.Request, userID int64, in store.Profile
 // profiles are the caller's notification profiles (api-v1.md §4.4). PUT
 // needs everything (a new timeslot moves the profile to its pk, D15),
 // PATCH any subset, timeslot included.
-func (s *Server) profiles() owned[argus.Profile, profileJSON] {
-	return owned[argus.Profile, profileJSON]{
-		list: s.store.Profiles, get: s.store.Profile, del: s.store.DeleteProfile, render: renderProfile,
-		create: func(r *http.Request, u *argus.User, b Body) (argus.Profile, error) {
+func (s *Server) profiles() Owned[argus.Profile, profileJSON] {
+	return Owned[argus.Profile, profileJSON]{
+		List: s.store.Profiles, Get: s.store.Profile, Delete: s.store.DeleteProfile, Render: renderProfile,
+		Create: func(r *http.Request, u *argus.User, b Body) (argus.Profile, error) {
 			errs := FieldErrors{}
 			in := b.profileInput(errs, true, store.ProfileInput{Active: true})
 			if err := s.referenceErrors(r, u.ID, in, errs); err != nil {
@@ -163,7 +163,7 @@ func (s *Server) profiles() owned[argus.Profile, profileJSON] {
 			}
 			return s.store.CreateProfile(r.Context(), u.ID, in)
 		},
-		update: func(r *http.Request, u *argus.User, cur argus.Profile, b Body, full bool) (argus.Profile, error) {
+		Update: func(r *http.Request, u *argus.User, cur argus.Profile, b Body, full bool) (argus.Profile, error) {
 			start := store.ProfileInput{TimeslotID: cur.ID, Media: cur.Media, Active: cur.Active, FilterIDs: []int64{}}
 			for _, f := range cur.Filters {
 				start.FilterIDs = append(start.FilterIDs, f.ID)

@@ -15,8 +15,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.Handle(mux, "/api/v1/auth/user/{$}", Authenticated, Methods{get: s.currentUser})
 	s.Handle(mux, "/api/v1/auth/users/{pk}/{$}", Authenticated, Methods{get: s.userDetail})
 	phones := s.phoneNumbers()
-	s.Handle(mux, "/api/v1/auth/phone-number/{$}", Authenticated, phones.collection())
-	s.Handle(mux, "/api/v1/auth/phone-number/{pk}/{$}", Authenticated, phones.item())
+	s.Handle(mux, "/api/v1/auth/phone-number/{$}", Authenticated, phones.Collection())
+	s.Handle(mux, "/api/v1/auth/phone-number/{pk}/{$}", Authenticated, phones.Item())
 
 	// Sources (api-v1.md §4.2).
 	s.Handle(mux, "/api/v1/incidents/source-types/{$}", Authenticated, Methods{get: s.listSourceTypes, post: s.createSourceType})
@@ -36,8 +36,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	// is more specific), so an incident's sub-resources share one pattern.
 	incidentSub := map[string]http.HandlerFunc{
 		"ticket_url": s.Endpoint(Authenticated, Methods{put: s.putTicketURL}),
-		"events":     s.Endpoint(Authenticated, Methods{get: s.listEvents, post: s.createEvent}),
-		"acks":       s.Endpoint(Authenticated, Methods{get: s.listAcks, post: s.createAck}),
+		"events":     s.Endpoint(Authenticated, Methods{get: incidentList(s.store.Events, s.renderEvent), post: s.createEvent}),
+		"acks":       s.Endpoint(Authenticated, Methods{get: incidentList(s.store.Acks, s.renderAck), post: s.createAck}),
 	}
 	mux.HandleFunc("/api/v1/incidents/{incident}/{sub}/{$}", func(w http.ResponseWriter, r *http.Request) {
 		if h, ok := incidentSub[r.PathValue("sub")]; ok {
@@ -46,15 +46,15 @@ func (s *Server) Register(mux *http.ServeMux) {
 		}
 		s.notFound(w, r)
 	})
-	s.Handle(mux, "/api/v1/incidents/{incident}/events/{pk}/{$}", Authenticated, Methods{get: s.getEvent})
-	s.Handle(mux, "/api/v1/incidents/{incident}/acks/{pk}/{$}", Authenticated, Methods{get: s.getAck})
+	s.Handle(mux, "/api/v1/incidents/{incident}/events/{pk}/{$}", Authenticated, Methods{get: incidentItem(s.store.Event, s.renderEvent)})
+	s.Handle(mux, "/api/v1/incidents/{incident}/acks/{pk}/{$}", Authenticated, Methods{get: incidentItem(s.store.Ack, s.renderAck)})
 
 	// Notification profiles (api-v1.md §4.4): every object is the caller's.
 	timeslots, profiles, filters := s.timeslots(), s.profiles(), s.filters()
-	s.Handle(mux, "/api/v1/notificationprofiles/timeslots/{$}", Authenticated, timeslots.collection())
-	s.Handle(mux, "/api/v1/notificationprofiles/timeslots/{pk}/{$}", Authenticated, timeslots.item())
-	s.Handle(mux, "/api/v1/notificationprofiles/{$}", Authenticated, profiles.collection())
-	s.Handle(mux, "/api/v1/notificationprofiles/{pk}/{$}", Authenticated, profiles.item())
+	s.Handle(mux, "/api/v1/notificationprofiles/timeslots/{$}", Authenticated, timeslots.Collection())
+	s.Handle(mux, "/api/v1/notificationprofiles/timeslots/{pk}/{$}", Authenticated, timeslots.Item())
+	s.Handle(mux, "/api/v1/notificationprofiles/{$}", Authenticated, profiles.Collection())
+	s.Handle(mux, "/api/v1/notificationprofiles/{pk}/{$}", Authenticated, profiles.Item())
 	// As for incidents: one pattern for a profile's sub-resources, which
 	// timeslots/{pk}/ and filters/{pk}/ are more specific than.
 	profileIncidents := s.Endpoint(Authenticated, Methods{get: s.profileIncidents})
@@ -66,8 +66,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 		s.notFound(w, r)
 	})
 	s.Handle(mux, "/api/v1/notificationprofiles/filterpreview/{$}", Authenticated, Methods{post: s.filterPreview})
-	s.Handle(mux, "/api/v1/notificationprofiles/filters/{$}", Authenticated, filters.collection())
-	s.Handle(mux, "/api/v1/notificationprofiles/filters/{pk}/{$}", Authenticated, filters.item())
+	s.Handle(mux, "/api/v1/notificationprofiles/filters/{$}", Authenticated, filters.Collection())
+	s.Handle(mux, "/api/v1/notificationprofiles/filters/{pk}/{$}", Authenticated, filters.Item())
 
 	// Notification messages and their delivery (D12): superusers only.
 	s.Handle(mux, "/api/v1/notifications/{$}", Authenticated, Methods{get: s.listNotifications})

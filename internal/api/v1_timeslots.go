@@ -165,10 +165,10 @@ func parseRecurrence(obj map[string]any, e FieldErrors) argus.TimeRecurrence {
 // the name and all recurrences, PATCH either (the original answered 500
 // without time_recurrences). Deleting one also deletes the profile on it
 // (D17).
-func (s *Server) timeslots() owned[argus.Timeslot, timeslotJSON] {
-	return owned[argus.Timeslot, timeslotJSON]{
-		list: s.store.Timeslots, get: s.store.Timeslot, del: s.store.DeleteTimeslot, render: renderTimeslot,
-		create: func(r *http.Request, u *argus.User, b Body) (argus.Timeslot, error) {
+func (s *Server) timeslots() Owned[argus.Timeslot, timeslotJSON] {
+	return Owned[argus.Timeslot, timeslotJSON]{
+		List: s.store.Timeslots, Get: s.store.Timeslot, Delete: s.store.DeleteTimeslot, Render: renderTimeslot,
+		Create: func(r *http.Request, u *argus.User, b Body) (argus.Timeslot, error) {
 			errs := FieldErrors{}
 			name, _ := b.name(errs, true)
 			recs := b.recurrences(errs, true)
@@ -177,7 +177,7 @@ func (s *Server) timeslots() owned[argus.Timeslot, timeslotJSON] {
 			}
 			return s.store.CreateTimeslot(r.Context(), argus.Timeslot{UserID: u.ID, Name: name, Recurrences: recs})
 		},
-		update: func(r *http.Request, u *argus.User, ts argus.Timeslot, b Body, full bool) (argus.Timeslot, error) {
+		Update: func(r *http.Request, u *argus.User, ts argus.Timeslot, b Body, full bool) (argus.Timeslot, error) {
 			errs := FieldErrors{}
 			name, present := b.name(errs, full)
 			recs := b.recurrences(errs, full)
