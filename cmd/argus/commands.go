@@ -14,6 +14,7 @@ import (
 	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/httpserver"
 	"github.com/argus-go/argus/internal/store"
+	"github.com/argus-go/argus/internal/web"
 )
 
 // cmdServe runs the HTTP server until ctx ends, then lets in-flight
@@ -46,15 +47,18 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	// Deferred after st.Close, so it runs before: in-flight messages are
 	// finished or given back while the database is still open.
 	defer stopNotifier()
+	accounts := auth.NewAccounts(st, e.now, cfg.TokenLifetime)
+	accounts.SessionLifetime = cfg.SessionLifetime
 	v1 := api.New(st, api.Options{
-		Location:      cfg.Location,
-		TokenLifetime: cfg.TokenLifetime,
-		Logger:        log,
-		Now:           e.now,
+		Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now,
 	})
+	ui, err := web.New(st, web.Options{Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now})
+	if err != nil {
+		return err
+	}
 	handler := httpserver.Handler(httpserver.Options{
 		Logger: log, TrustedProxies: cfg.TrustedProxies, FrontendOrigins: cfg.FrontendOrigins,
-	}, v1)
+	}, v1, ui)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

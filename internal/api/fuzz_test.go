@@ -134,7 +134,7 @@ func FuzzParseIncidentFilter(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw string, withSources bool) {
 		q, _ := url.ParseQuery(raw) // the server, too, keeps what parses
-		filter, err := parseIncidentFilter(q, oslo, withSources)
+		filter, err := ParseIncidentFilter(q, oslo, withSources)
 		if err != nil {
 			var fe FieldErrors
 			if !errors.As(err, &fe) || len(fe) == 0 {

@@ -102,11 +102,11 @@ func csv(v string) []string {
 	return out
 }
 
-// parseIncidentFilter reads the filters of GET /api/v1/incidents/
+// ParseIncidentFilter reads the filters of GET /api/v1/incidents/
 // (api-v1.md §4.3). Unknown parameters are ignored; bad numbers, times and
 // tags are a FieldErrors. withSources false ignores the source filters
 // (/incidents/mine/).
-func parseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (store.IncidentFilter, error) {
+func ParseIncidentFilter(q url.Values, loc *time.Location, withSources bool) (store.IncidentFilter, error) {
 	f := store.IncidentFilter{
 		Open:          queryBool(q, "open"),
 		Acked:         queryBool(q, "acked"),

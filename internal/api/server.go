@@ -30,6 +30,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Accounts are the account operations, shared with the other faces.
+	// Default: made over the store with TokenLifetime.
+	Accounts *auth.Accounts
 	// TrustedProxies are ARGUS_TRUSTED_PROXIES: the only peers whose
 	// X-Forwarded-Proto and X-Forwarded-For are believed. Default none.
 	TrustedProxies []netip.Prefix
@@ -63,7 +66,10 @@ func New(st *store.Store, o Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.Endpoints = NewEndpoints(auth.NewAccounts(st, s.now, o.TokenLifetime), o.Logger, refusalBody)
+	if o.Accounts == nil {
+		o.Accounts = auth.NewAccounts(st, s.now, o.TokenLifetime)
+	}
+	s.Endpoints = NewEndpoints(o.Accounts, o.Logger, refusalBody)
 	mux := http.NewServeMux()
 	s.Register(mux)
 	mux.HandleFunc("/", s.notFound)

@@ -65,7 +65,7 @@ func (s *Server) renderIncidents(list []argus.Incident, now time.Time) []inciden
 func (s *Server) listIncidents(mine bool) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		f, err := parseIncidentFilter(q, s.loc, !mine)
+		f, err := ParseIncidentFilter(q, s.loc, !mine)
 		if err != nil {
 			return err
 		}

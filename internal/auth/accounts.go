@@ -30,6 +30,11 @@ var (
 // password, issuing and checking tokens, setting passwords, sessions —
 // written once for every face: the APIs, the web UI and the command line.
 type Accounts struct {
+	// SessionLifetime is how long a web session lasts at most
+	// (ARGUS_SESSION_EXPIRES_AFTER_DAYS), SessionIdle how long it lasts
+	// unused (D35). Defaults 14 days and 3 days.
+	SessionLifetime, SessionIdle time.Duration
+
 	st       *store.Store
 	now      func() time.Time
 	tokenTTL time.Duration
@@ -44,6 +49,7 @@ type Accounts struct {
 // with tokens living tokenTTL (D4).
 func NewAccounts(st *store.Store, now func() time.Time, tokenTTL time.Duration) *Accounts {
 	return &Accounts{
+		SessionLifetime: 14 * 24 * time.Hour, SessionIdle: 3 * 24 * time.Hour,
 		st: st, now: now, tokenTTL: tokenTTL,
 		dummy: sync.OnceValues(func() (string, error) { return HashPassword("not a password") }),
 	}
@@ -151,26 +157,39 @@ func (a *Accounts) CreateUser(ctx context.Context, nu store.NewUser, password st
 	return a.st.CreateUser(ctx, nu, a.now())
 }
 
-// StartSession starts a web login session of the user that lasts ttl and
-// returns its key, for the session cookie (D35).
-func (a *Accounts) StartSession(ctx context.Context, userID int64, ttl time.Duration) (string, error) {
-	key := NewKey()
+// StartSession starts a web login session of the user and returns its
+// key, for the session cookie (D35): 256 random bits, of which the store
+// keeps a hash. It ends after SessionIdle unused, and after
+// SessionLifetime in any case.
+func (a *Accounts) StartSession(ctx context.Context, userID int64) (string, error) {
+	key := NewSessionKey()
 	now := a.now()
-	if err := a.st.CreateSession(ctx, userID, HashKey(key), now, now.Add(ttl)); err != nil {
+	if err := a.st.CreateSession(ctx, userID, HashKey(key), now, now.Add(min(a.SessionIdle, a.SessionLifetime))); err != nil {
 		return "", fmt.Errorf("auth: start session: %w", err)
 	}
 	return key, nil
 }
 
 // UserBySession returns the active user of an unexpired session, or
-// ErrNotFound.
+// ErrNotFound, and moves the session's idle expiry on (at most once a
+// minute, so that a busy page does not write on every request).
 func (a *Accounts) UserBySession(ctx context.Context, key string) (argus.User, error) {
-	u, err := a.st.UserBySession(ctx, HashKey(key), a.now())
+	now := a.now()
+	u, ss, err := a.st.UserBySession(ctx, HashKey(key), now)
 	if err != nil {
 		return argus.User{}, err
 	}
 	if !u.IsActive {
 		return argus.User{}, fmt.Errorf("auth: session of inactive user %d: %w", u.ID, argus.ErrNotFound)
+	}
+	expires := now.Add(a.SessionIdle)
+	if end := ss.Created.Add(a.SessionLifetime); end.Before(expires) {
+		expires = end
+	}
+	if expires.Sub(ss.Expires) > time.Minute {
+		if err := a.st.ExtendSession(ctx, HashKey(key), expires); err != nil {
+			return argus.User{}, err
+		}
 	}
 	return u, nil
 }

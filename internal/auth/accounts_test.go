@@ -122,9 +122,13 @@ func TestAccounts(t *testing.T) {
 		})
 
 		t.Run("sessions", func(t *testing.T) {
-			key, err := acc.StartSession(ctx, alice.ID, time.Hour)
+			acc.SessionLifetime, acc.SessionIdle = 10*time.Hour, time.Hour
+			key, err := acc.StartSession(ctx, alice.ID)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if len(key) != 64 {
+				t.Errorf("session key %q; want 256 bits in hex", key)
 			}
 			if u, err := acc.UserBySession(ctx, key); err != nil || u.ID != alice.ID {
 				t.Fatalf("UserBySession = %v, %v; want alice", u.ID, err)
@@ -135,14 +139,38 @@ func TestAccounts(t *testing.T) {
 			if _, err := acc.UserBySession(ctx, key); !errors.Is(err, argus.ErrNotFound) {
 				t.Errorf("an ended session: %v; want ErrNotFound", err)
 			}
-			key, err = acc.StartSession(ctx, alice.ID, time.Minute)
+
+			// Used within the idle time, a session lives on, up to its
+			// lifetime.
+			key, err = acc.StartSession(ctx, alice.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			clock.Add(time.Minute)
-			if _, err := acc.UserBySession(ctx, key); !errors.Is(err, argus.ErrNotFound) {
-				t.Errorf("an expired session: %v; want ErrNotFound", err)
+			for range 9 {
+				clock.Add(59 * time.Minute)
+				if _, err := acc.UserBySession(ctx, key); err != nil {
+					t.Fatalf("a session used every 59 minutes, at %v: %v", clock.Now(), err)
+				}
 			}
+			clock.Add(59 * time.Minute) // 9 h 51 min
+			if _, err := acc.UserBySession(ctx, key); err != nil {
+				t.Fatalf("a session before its lifetime: %v", err)
+			}
+			clock.Add(10 * time.Minute) // past 10 h
+			if _, err := acc.UserBySession(ctx, key); !errors.Is(err, argus.ErrNotFound) {
+				t.Errorf("a session past its lifetime: %v; want ErrNotFound", err)
+			}
+
+			// Unused for the idle time, it ends.
+			key, err = acc.StartSession(ctx, alice.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock.Add(time.Hour)
+			if _, err := acc.UserBySession(ctx, key); !errors.Is(err, argus.ErrNotFound) {
+				t.Errorf("an idle session: %v; want ErrNotFound", err)
+			}
+			acc.SessionLifetime, acc.SessionIdle = 14*24*time.Hour, 3*24*time.Hour
 		})
 
 		t.Run("inactive users", func(t *testing.T) {
@@ -150,7 +178,7 @@ func TestAccounts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			session, err := acc.StartSession(ctx, alice.ID, time.Hour)
+			session, err := acc.StartSession(ctx, alice.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,14 @@ func NewKey() string {
 	return hex.EncodeToString(b)
 }
 
+// NewSessionKey returns a fresh web session key: 64 lowercase hex
+// characters from 32 random bytes (D35).
+func NewSessionKey() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
 // HashKey is what storage keeps of a token or session key, so a database
 // leak does not leak credentials.
 func HashKey(key string) string {

@@ -173,6 +173,10 @@ type IncidentFilter struct {
 
 	// Tags: values of one key are OR-ed, keys AND-ed.
 	Tags []argus.Tag
+
+	// MaxLevel keeps incidents of this level or a more severe one (a
+	// smaller number); 0 does not filter.
+	MaxLevel int
 }
 
 // Cursor is a position in the incident order (-start_time, -pk): the
@@ -279,6 +283,9 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 	}
 	if f.SourceIncidentID != nil {
 		q.where("i.source_incident_id = " + q.arg(*f.SourceIncidentID))
+	}
+	if f.MaxLevel != 0 {
+		q.where("i.level <= " + q.arg(f.MaxLevel))
 	}
 	if f.SourceUserID != 0 {
 		q.where("s.user_id = " + q.arg(f.SourceUserID))

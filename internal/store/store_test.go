@@ -186,14 +186,14 @@ func TestSessions(t *testing.T) {
 		if err := st.CreateSession(ctx, u.ID, "h1", t0, t0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := st.UserBySession(ctx, "h1", t0.Add(time.Minute)); err != nil || got.ID != u.ID {
+		if got, _, err := st.UserBySession(ctx, "h1", t0.Add(time.Minute)); err != nil || got.ID != u.ID {
 			t.Fatalf("UserBySession = %+v, %v", got, err)
 		}
-		if _, err := st.UserBySession(ctx, "h1", t0.Add(time.Hour)); err == nil {
+		if _, _, err := st.UserBySession(ctx, "h1", t0.Add(time.Hour)); err == nil {
 			t.Fatal("an expired session still authenticates")
 		}
 		// The expired session was deleted: even an earlier clock finds nothing.
-		if _, err := st.UserBySession(ctx, "h1", t0); err == nil {
+		if _, _, err := st.UserBySession(ctx, "h1", t0); err == nil {
 			t.Fatal("the expired session was not deleted")
 		}
 	})

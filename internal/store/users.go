@@ -212,26 +212,46 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, keyHash string,
 	return nil
 }
 
-// UserBySession returns the user of an unexpired session. An expired
-// session is deleted and reads as not found.
-func (s *Store) UserBySession(ctx context.Context, keyHash string, now time.Time) (argus.User, error) {
+// Session is a web login session as stored: the cookie's key is known
+// only by its hash.
+type Session struct {
+	UserID  int64
+	Created time.Time
+	// Expires is when the session ends unless it is used again (idle
+	// expiry); it never passes the absolute end the caller keeps.
+	Expires time.Time
+}
+
+// UserBySession returns the user of an unexpired session, and the
+// session. An expired session is deleted and reads as not found.
+func (s *Store) UserBySession(ctx context.Context, keyHash string, now time.Time) (argus.User, Session, error) {
 	var (
-		u       argus.User
-		expires time.Time
+		u  argus.User
+		ss Session
 	)
-	row := s.db.QueryRowContext(ctx, `SELECT `+userColumns+`, ss.expires
+	row := s.db.QueryRowContext(ctx, `SELECT `+userColumns+`, ss.created, ss.expires
 		FROM argus_auth_session ss JOIN argus_auth_user u ON u.id = ss.user_id`+userSourceJoin+` WHERE ss.key_hash = $1`, keyHash)
-	err := scanUser(row, &u, scanTime(&expires))
+	err := scanUser(row, &u, scanTime(&ss.Created), scanTime(&ss.Expires))
 	if err != nil {
-		return u, notFound(err, "Session", "")
+		return u, ss, notFound(err, "Session", "")
 	}
-	if !now.Before(expires) {
+	ss.UserID = u.ID
+	if !now.Before(ss.Expires) {
 		if err := s.DeleteSession(ctx, keyHash); err != nil {
-			return u, err
+			return u, ss, err
 		}
-		return u, fmt.Errorf("store: session expired: %w", argus.NotFound("Session"))
+		return u, ss, fmt.Errorf("store: session expired: %w", argus.NotFound("Session"))
 	}
-	return u, nil
+	return u, ss, nil
+}
+
+// ExtendSession moves a session's expiry to expires.
+func (s *Store) ExtendSession(ctx context.Context, keyHash string, expires time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE argus_auth_session SET expires = $2 WHERE key_hash = $1`, keyHash, s.dialect.t(expires))
+	if err != nil {
+		return fmt.Errorf("store: extend session: %w", err)
+	}
+	return nil
 }
 
 // DeleteSession ends a session, if it exists.

@@ -1,0 +1,399 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/argus-go/argus/internal/api"
+	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/auth"
+	"github.com/argus-go/argus/internal/httpserver"
+	"github.com/argus-go/argus/internal/store"
+)
+
+// loginView is the login page.
+type loginView struct {
+	page
+	Username string
+	Next     string
+	Error    string
+}
+
+// login shows the login form (GET) and logs in (POST): a session row and
+// its cookie (D35), then back to where the user was going. Failed
+// attempts are limited per username and per client address.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.FormValue("next"))
+	v := loginView{page: page{Title: "Log in"}, Next: next}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		if ss, err := s.session(r); err == nil && ss != nil {
+			http.Redirect(w, r, next, http.StatusSeeOther)
+			return
+		}
+		s.render(w, r, http.StatusOK, "login", v)
+		return
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(w, "Method not allowed.", http.StatusMethodNotAllowed)
+		return
+	}
+	// No session yet, so no token: the login form is protected by the
+	// browser's origin headers (a cross-site login is refused).
+	if err := http.NewCrossOriginProtection().Check(r); err != nil {
+		s.forbidden(w, r, "This form came from another site.")
+		return
+	}
+	v.Username = strings.TrimSpace(r.PostFormValue("username"))
+	password := r.PostFormValue("password")
+	user, addr := strings.ToLower(v.Username), peerAddr(r)
+	if s.users.blocked(user) || s.addrs.blocked(addr) {
+		v.Error = "Too many failed attempts. Wait a few minutes and try again."
+		s.render(w, r, http.StatusTooManyRequests, "login", v)
+		return
+	}
+	if v.Username == "" || password == "" || utf8.RuneCountInString(v.Username) > api.MaxUsernameLength ||
+		len(password) > api.MaxPasswordLength {
+		v.Error = "Enter your username and password."
+		s.render(w, r, http.StatusBadRequest, "login", v)
+		return
+	}
+	u, err := s.accounts.Login(r.Context(), v.Username, password)
+	if errors.Is(err, auth.ErrBadCredentials) {
+		s.users.failed(user)
+		s.addrs.failed(addr)
+		v.Error = "The username and password do not match an active account."
+		s.render(w, r, http.StatusBadRequest, "login", v)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	key, err := s.accounts.StartSession(r.Context(), u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	setSession(w, r, key, s.accounts.SessionLifetime)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// safeNext keeps a post-login target on this site: a path, not a URL
+// that leads elsewhere ("//evil.example", "https://…").
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(next, "/") ||
+		strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/incidents/"
+	}
+	return next
+}
+
+// logout ends the session, in the database too.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, ss *session) {
+	if err := s.accounts.EndSession(r.Context(), ss.key); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	setSession(w, r, "", 0)
+	http.Redirect(w, r, "/login/", http.StatusSeeOther)
+}
+
+// Choices of the incident list.
+var (
+	shows  = []string{"open", "unacked", "acked", "all"}
+	levels = []int{1, 2, 3, 4, 5}
+)
+
+// listView is the incident list.
+type listView struct {
+	page
+	Show      string
+	MaxLevel  int
+	Source    int64
+	Tags      string
+	Sources   []argus.Source
+	Incidents []argus.Incident
+	Now       time.Time
+	Next      string
+	Previous  string
+	Errors    []string
+}
+
+// webPageSize is how many incidents a page of the list shows.
+const webPageSize = 50
+
+// incidents lists incidents with the API's filters (one query path):
+// open ones by default, then unacked, acked or all; at most a level;
+// one source; tags ("key=value", comma-separated); pages by cursor.
+func (s *Server) incidents(w http.ResponseWriter, r *http.Request, _ *session) {
+	q := r.URL.Query()
+	v := listView{page: s.pageOf(r, "Incidents"), Show: q.Get("show"), Tags: q.Get("tags"), Now: s.now()}
+	if !contains(shows, v.Show) {
+		v.Show = "open"
+	}
+	f, err := api.ParseIncidentFilter(q, s.loc, true)
+	if err != nil {
+		v.Errors = fieldMessages(err)
+		f = store.IncidentFilter{}
+	}
+	if f.Open == nil && f.Acked == nil {
+		switch v.Show {
+		case "open":
+			f.Open = new(true)
+		case "unacked":
+			f.Open, f.Acked = new(true), new(false)
+		case "acked":
+			f.Open, f.Acked = new(true), new(true)
+		}
+	}
+	if n, err := strconv.Atoi(q.Get("level__lte")); err == nil && n >= argus.MinLevel && n <= argus.MaxLevel {
+		v.MaxLevel, f.MaxLevel = n, n
+	}
+	if len(f.SourceIDs) == 1 {
+		v.Source = f.SourceIDs[0]
+	}
+	cursor, err := api.DecodeCursor(q.Get("cursor"))
+	if err != nil {
+		cursor = nil // an old or edited link: start from the top
+	}
+	ctx := r.Context()
+	list, more, err := s.st.Incidents(ctx, f, cursor, webPageSize, v.Now)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Incidents = list
+	if next := api.NextLink(r, list, cursor, more); next != nil {
+		v.Next = localLink(*next)
+	}
+	if prev := api.PreviousLink(r, list, cursor, more); prev != nil {
+		v.Previous = localLink(*prev)
+	}
+	if v.Sources, err = s.st.Sources(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "incidents", &v)
+}
+
+// localLink keeps the path and query of an absolute link of the API's.
+func localLink(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	return u.RequestURI()
+}
+
+// fieldMessages flattens the API's field errors for a page.
+func fieldMessages(err error) []string {
+	var fe api.FieldErrors
+	if !errors.As(err, &fe) {
+		return []string{err.Error()}
+	}
+	var out []string
+	for field, msgs := range fe {
+		if list, ok := msgs.([]string); ok {
+			for _, m := range list {
+				out = append(out, field+": "+m)
+			}
+		}
+	}
+	return out
+}
+
+// detailView is one incident's page.
+type detailView struct {
+	page
+	Incident argus.Incident
+	Events   []argus.Event
+	Acks     []argus.Ack
+	Now      time.Time
+	Error    string
+	// CanAct is true for end users, who may acknowledge, close, reopen
+	// and comment; source systems post through the API.
+	CanAct bool
+}
+
+func (s *Server) incident(w http.ResponseWriter, r *http.Request, ss *session) {
+	s.showIncident(w, r, ss, http.StatusOK, "")
+}
+
+func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, ss *session, status int, msg string) {
+	id, err := api.PathID(r, "pk")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	v := detailView{Now: s.now(), Error: msg, CanAct: ss.user.IsEndUser()}
+	if v.Incident, err = s.st.Incident(ctx, id, v.Now); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if v.Events, err = s.st.Events(ctx, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if v.Acks, err = s.st.Acks(ctx, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.page = s.pageOf(r, fmt.Sprintf("Incident %d", id))
+	s.render(w, r, status, "incident", &v)
+}
+
+// act runs an end user's action on an incident — ack, close, reopen,
+// comment, ticket — and goes back to the incident (post, redirect, get).
+// A refusal (already closed, a bad ticket URL) shows on the incident's
+// page.
+func (s *Server) act(w http.ResponseWriter, r *http.Request, ss *session) {
+	id, err := api.PathID(r, "pk")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	now := s.now()
+	comment := strings.TrimSpace(r.PostFormValue("comment"))
+	if utf8.RuneCountInString(comment) > api.MaxDescriptionLength {
+		s.showIncident(w, r, ss, http.StatusBadRequest, fmt.Sprintf("A comment may have at most %d characters.", api.MaxDescriptionLength))
+		return
+	}
+	event := func(t argus.EventType) error {
+		_, err := s.st.CreateEvent(ctx, argus.Event{IncidentID: id, Timestamp: now, Type: t, Description: comment}, ss.user, now)
+		return err
+	}
+	switch r.PathValue("action") {
+	case "ack":
+		ack := argus.Ack{Event: argus.Event{IncidentID: id, Timestamp: now, Description: comment}}
+		if v := strings.TrimSpace(r.PostFormValue("expiration")); v != "" {
+			t, perr := time.ParseInLocation("2006-01-02T15:04", v, s.loc)
+			if perr != nil {
+				s.showIncident(w, r, ss, http.StatusBadRequest, "Give the expiry as a date and a time.")
+				return
+			}
+			ack.Expiration = &t
+		}
+		_, err = s.st.CreateAck(ctx, ack, ss.user, now)
+	case "close":
+		err = event(argus.EventClose)
+	case "reopen":
+		err = event(argus.EventReopen)
+	case "comment":
+		if comment == "" {
+			s.showIncident(w, r, ss, http.StatusBadRequest, "Write a comment first.")
+			return
+		}
+		err = event(argus.EventOther)
+	case "ticket":
+		ticket := strings.TrimSpace(r.PostFormValue("ticket_url"))
+		if ticket != "" && (utf8.RuneCountInString(ticket) > api.MaxURLLength || !argus.ValidURL(ticket)) {
+			s.showIncident(w, r, ss, http.StatusBadRequest, "Enter a valid URL for the ticket.")
+			return
+		}
+		err = s.st.SetTicketURL(ctx, id, ticket)
+	default:
+		s.fail(w, r, fmt.Errorf("web: action %q: %w", r.PathValue("action"), argus.ErrNotFound))
+		return
+	}
+	switch {
+	case err == nil:
+		http.Redirect(w, r, path.Join("/incidents", strconv.FormatInt(id, 10))+"/", http.StatusSeeOther)
+	case argus.Refusals(err) != nil && !errors.Is(err, argus.ErrNotFound):
+		s.showIncident(w, r, ss, http.StatusBadRequest, describe(err))
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// peerAddr is the client's address as the middleware chain worked it out.
+func peerAddr(r *http.Request) string { return httpserver.PeerFrom(r).Addr }
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// funcs are the templates' helpers: formatting only.
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"when": func(t time.Time) string { return t.In(s.loc).Format("2006-01-02 15:04:05") },
+		"iso":  func(t time.Time) string { return t.In(s.loc).Format(time.RFC3339) },
+		"ago":  ago,
+		"endTime": func(inc argus.Incident) string {
+			switch {
+			case inc.EndTime == nil:
+				return ""
+			case argus.IsInfinity(*inc.EndTime):
+				return "open"
+			}
+			return inc.EndTime.In(s.loc).Format("2006-01-02 15:04:05")
+		},
+		"levelName": levelName,
+		"open":      func(inc argus.Incident, now time.Time) bool { return inc.Open(now) },
+		"csrfField": func(token string) template.HTML {
+			return template.HTML(`<input type="hidden" name="csrf_token" value="` + template.HTMLEscapeString(token) + `">`)
+		},
+		"shows":  func() []string { return shows },
+		"levels": func() []int { return levels },
+		"expiry": func(a argus.Ack) string {
+			if a.Expiration == nil {
+				return ""
+			}
+			return a.Expiration.In(s.loc).Format("2006-01-02 15:04")
+		},
+		"safeURL": func(u string) template.URL {
+			if argus.ValidURL(u) && (strings.HasPrefix(strings.ToLower(u), "http://") || strings.HasPrefix(strings.ToLower(u), "https://")) {
+				return template.URL(u)
+			}
+			return ""
+		},
+	}
+}
+
+// levelName is the name of an incident level (D3).
+func levelName(l int) string {
+	switch l {
+	case 1:
+		return "Critical"
+	case 2:
+		return "High"
+	case 3:
+		return "Moderate"
+	case 4:
+		return "Low"
+	}
+	return "Information"
+}
+
+// ago says how long before now t was, roughly.
+func ago(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return "in the future"
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
