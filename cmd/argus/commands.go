@@ -13,6 +13,7 @@ import (
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/httpserver"
+	"github.com/argus-go/argus/internal/realtime"
 	"github.com/argus-go/argus/internal/store"
 	"github.com/argus-go/argus/internal/web"
 )
@@ -52,7 +53,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	v1 := api.New(st, api.Options{
 		Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now,
 	})
-	ui, err := web.New(st, web.Options{Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now})
+	// The hub of live updates hears every committed change: this
+	// process's, and on PostgreSQL every other instance's (D36).
+	hub := realtime.NewHub(1000)
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	defer stopHub()
+	go func() {
+		st.Listen(hubCtx, hub.Publish, func(err error) { // returns when hubCtx ends
+			log.Warn("lost the database's change notifications; live views reload", "err", err)
+		})
+	}()
+	ui, err := web.New(st, web.Options{Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now, Hub: hub})
 	if err != nil {
 		return err
 	}
@@ -71,6 +82,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits for requests to end; the live views' streams end
+	// when the hub closes (the browsers reconnect elsewhere or later).
+	srv.RegisterOnShutdown(hub.Close)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("Argus is listening", "url", "http://"+ln.Addr().String(), "database", st.String())

@@ -58,7 +58,8 @@ type Options struct {
 // Service dispatches outbox events and delivers their messages (D10–D12).
 // Any number of Services, in one process or many, may share a database
 // (D20). While it runs, every event the store commits wakes it at once
-// (store.Subscribe); events of other instances it finds by polling.
+// (store.Subscribe), and on PostgreSQL so does every event another
+// process commits (store.Listen); the poll is the safety net.
 type Service struct {
 	st   *store.Store
 	o    Options
@@ -127,8 +128,13 @@ func New(st *store.Store, o Options) *Service {
 func (s *Service) Dispatch(context.Context, argus.Event) { wake(s.dwak) }
 
 // wakeOnEvents is the Service's subscription to the store's changes: a
-// committed event wakes the dispatcher.
+// committed event wakes the dispatcher, and so does nil (changes may have
+// been missed).
 func (s *Service) wakeOnEvents(changes []store.Change) {
+	if changes == nil {
+		wake(s.dwak)
+		return
+	}
 	for _, c := range changes {
 		if c.EventID != 0 {
 			wake(s.dwak)
@@ -151,6 +157,15 @@ func wake(c chan struct{}) {
 func (s *Service) Run(ctx context.Context) error {
 	defer s.st.Subscribe(s.wakeOnEvents)()
 	var wg sync.WaitGroup
+	if s.st.IsPostgres() {
+		// Events committed by other processes sharing the database wake
+		// this one too (D20), not only the poll.
+		wg.Go(func() {
+			s.st.Listen(ctx, s.wakeOnEvents, func(err error) { // returns when ctx ends
+				s.log.Warn("notify: lost the database's change notifications; polling meanwhile", "err", err)
+			})
+		})
+	}
 	wg.Go(func() { s.loop(ctx, s.dwak, s.DispatchDue) })
 	for range s.o.Workers {
 		wg.Go(func() { s.loop(ctx, s.wwak, s.DeliverDue) })

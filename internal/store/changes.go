@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/argus-go/argus/internal/argus"
 )
@@ -135,4 +138,70 @@ func (tx *eventTx) changed(kind ChangeKind, incidentID int64, ev *argus.Event) {
 		c.EventID = ev.ID
 	}
 	tx.changes = append(tx.changes, c)
+}
+
+// Listen calls fn with the changes to incidents that commit anywhere: on
+// PostgreSQL those of every process sharing the database, heard on
+// NotifyChannel over a connection of its own; on SQLite, which one
+// process owns, this process's own (Subscribe). It returns when ctx
+// ends. fn(nil) comes first whenever Listen starts hearing — at first and
+// after a lost connection is back, with a second's pause between tries:
+// from then on every change arrives, but any before may have been missed,
+// so the listener should assume that anything may have changed. broken,
+// when not nil, hears why a connection went down. fn runs in Listen's
+// goroutine and must not block. Events of other processes carry their id
+// and incident only.
+func (s *Store) Listen(ctx context.Context, fn func([]Change), broken func(error)) {
+	if s.dialect != postgresDialect {
+		defer s.Subscribe(fn)()
+		fn(nil)
+		<-ctx.Done()
+		return
+	}
+	for {
+		err := s.listen(ctx, fn)
+		if ctx.Err() != nil {
+			return
+		}
+		if broken != nil {
+			broken(err)
+		}
+		// The connection broke: wait a little (the database may be
+		// restarting) and connect again.
+		t := time.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// listen holds one connection with LISTEN until it breaks or ctx ends.
+func (s *Store) listen(ctx context.Context, fn func([]Change)) error {
+	conn, err := pgx.Connect(ctx, s.pgDSN)
+	if err != nil {
+		return fmt.Errorf("store: listen: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx)) //nolint:errcheck // the connection is being dropped
+	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
+		return fmt.Errorf("store: listen: %w", err)
+	}
+	fn(nil)
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return fmt.Errorf("store: listen: %w", err)
+		}
+		var changes []Change
+		if err := json.Unmarshal([]byte(n.Payload), &changes); err != nil {
+			continue // not ours: someone else NOTIFYing on the channel
+		}
+		for i := range changes {
+			changes[i].Event.ID = changes[i].EventID
+			changes[i].Event.IncidentID = changes[i].IncidentID
+		}
+		fn(changes)
+	}
 }

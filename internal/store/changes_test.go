@@ -165,3 +165,49 @@ func TestChangeFeed(t *testing.T) {
 		}
 	})
 }
+
+// TestListen checks that a process hears the changes another process
+// commits to the same database (on PostgreSQL; on SQLite its own), after
+// Listen says it is hearing.
+func TestListen(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, b testdb.Backend) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		here := storetest.Open(t, b.DSN)
+		there := here
+		if b.Name == "postgres" {
+			there = storetest.Open(t, b.DSN) // another process, as far as the database knows
+		}
+		heard := make(chan []store.Change, 16)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			here.Listen(ctx, func(cs []store.Change) { heard <- cs }, nil)
+		}()
+		wait := func(t *testing.T) []store.Change {
+			t.Helper()
+			select {
+			case cs := <-heard:
+				return cs
+			case <-time.After(10 * time.Second):
+				t.Fatal("nothing heard in 10 s")
+			}
+			return nil
+		}
+		if cs := wait(t); cs != nil {
+			t.Fatalf("first call = %v; want nil (hearing from now on)", cs)
+		}
+		src, u := storetest.Source(t, there, "gw", "nav", t0)
+		inc, sta, err := there.CreateIncident(ctx, store.NewIncident{SourceID: src.ID, StartTime: t0, Level: 3}, u.ID, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := wait(t)
+		if len(cs) != 1 || cs[0].Kind != store.ChangeCreated || cs[0].IncidentID != inc.ID || cs[0].EventID != sta.ID ||
+			cs[0].Event.ID != sta.ID {
+			t.Errorf("heard %+v; want the creation of incident %d with event %d", cs, inc.ID, sta.ID)
+		}
+		cancel()
+		<-done
+	})
+}

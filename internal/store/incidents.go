@@ -177,6 +177,9 @@ type IncidentFilter struct {
 	// MaxLevel keeps incidents of this level or a more severe one (a
 	// smaller number); 0 does not filter.
 	MaxLevel int
+	// ID keeps the one incident, if it passes the other filters; 0 does
+	// not filter.
+	ID int64
 }
 
 // Cursor is a position in the incident order (-start_time, -pk): the
@@ -283,6 +286,9 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 	}
 	if f.SourceIncidentID != nil {
 		q.where("i.source_incident_id = " + q.arg(*f.SourceIncidentID))
+	}
+	if f.ID != 0 {
+		q.where("i.id = " + q.arg(f.ID))
 	}
 	if f.MaxLevel != 0 {
 		q.where("i.level <= " + q.arg(f.MaxLevel))

@@ -26,6 +26,9 @@ type Store struct {
 	db      *sql.DB
 	dialect dialect
 	dsn     string // for messages, without a password
+	// pgDSN is the PostgreSQL URL with its password, for the dedicated
+	// connection of Listen; "" on SQLite.
+	pgDSN string
 	// outbox makes every stored event an outbox row (D12): true while
 	// ARGUS_SEND_NOTIFICATIONS is on.
 	outbox bool
@@ -91,9 +94,10 @@ func (c dsnConnector) Driver() driver.Driver                        { return c.d
 // not migrate; call Migrate.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	var (
-		db *sql.DB
-		d  dialect
-		o  options
+		db    *sql.DB
+		d     dialect
+		o     options
+		pgDSN string
 	)
 	for _, opt := range opts {
 		opt(&o)
@@ -136,6 +140,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		db.SetMaxOpenConns(32)
 		db.SetMaxIdleConns(32)
 		d = postgresDialect
+		pgDSN = dsn
 		dsn = redact(dsn)
 	default:
 		return nil, fmt.Errorf("store: DATABASE_URL must start with sqlite:// or postgres://, got %q", redact(dsn))
@@ -144,7 +149,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		_ = db.Close() // the ping error is the one worth reporting
 		return nil, fmt.Errorf("store: connect to %s: %w", dsn, err)
 	}
-	return &Store{db: db, dialect: d, dsn: dsn, outbox: o.outbox}, nil
+	return &Store{db: db, dialect: d, dsn: dsn, pgDSN: pgDSN, outbox: o.outbox}, nil
 }
 
 // Close closes the database.

@@ -137,8 +137,36 @@ const webPageSize = 50
 // open ones by default, then unacked, acked or all; at most a level;
 // one source; tags ("key=value", comma-separated); pages by cursor.
 func (s *Server) incidents(w http.ResponseWriter, r *http.Request, _ *session) {
-	q := r.URL.Query()
-	v := listView{page: s.pageOf(r, "Incidents"), Show: q.Get("show"), Tags: q.Get("tags"), Now: s.now()}
+	v := listView{page: s.pageOf(r, "Incidents"), Now: s.now()}
+	f := s.listFilter(r.URL.Query(), &v)
+	cursor, err := api.DecodeCursor(r.URL.Query().Get("cursor"))
+	if err != nil {
+		cursor = nil // an old or edited link: start from the top
+	}
+	ctx := r.Context()
+	list, more, err := s.st.Incidents(ctx, f, cursor, webPageSize, v.Now)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Incidents = list
+	if next := api.NextLink(r, list, cursor, more); next != nil {
+		v.Next = localLink(*next)
+	}
+	if prev := api.PreviousLink(r, list, cursor, more); prev != nil {
+		v.Previous = localLink(*prev)
+	}
+	if v.Sources, err = s.st.Sources(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "incidents", &v)
+}
+
+// listFilter reads the list's filters from q into the store's filter
+// (the API's own parameters, one query path) and into v for the form.
+func (s *Server) listFilter(q url.Values, v *listView) store.IncidentFilter {
+	v.Show, v.Tags = q.Get("show"), q.Get("tags")
 	if !contains(shows, v.Show) {
 		v.Show = "open"
 	}
@@ -163,28 +191,94 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request, _ *session) {
 	if len(f.SourceIDs) == 1 {
 		v.Source = f.SourceIDs[0]
 	}
-	cursor, err := api.DecodeCursor(q.Get("cursor"))
-	if err != nil {
-		cursor = nil // an old or edited link: start from the top
-	}
-	ctx := r.Context()
-	list, more, err := s.st.Incidents(ctx, f, cursor, webPageSize, v.Now)
+	return f
+}
+
+// rowView is one row of the list.
+type rowView struct {
+	Incident *argus.Incident
+	Now      time.Time
+}
+
+// row answers one incident's row of the list as the list's filters (the
+// query) show it, for a live update to put in place; 204 when the
+// incident no longer passes them, and the row should go.
+func (s *Server) row(w http.ResponseWriter, r *http.Request, _ *session) {
+	id, err := api.PathID(r, "pk")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v.Incidents = list
-	if next := api.NextLink(r, list, cursor, more); next != nil {
-		v.Next = localLink(*next)
-	}
-	if prev := api.PreviousLink(r, list, cursor, more); prev != nil {
-		v.Previous = localLink(*prev)
-	}
-	if v.Sources, err = s.st.Sources(ctx); err != nil {
+	var v listView
+	f := s.listFilter(r.URL.Query(), &v)
+	f.ID = id
+	now := s.now()
+	list, _, err := s.st.Incidents(r.Context(), f, nil, 1, now)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "incidents", &v)
+	if len(list) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.renderPart(w, r, "incidents", "row", rowView{Incident: &list[0], Now: now})
+}
+
+// wallView is the wall screen: open incidents by level.
+type wallView struct {
+	page
+	Levels         []wallLevel
+	Total, Unacked int
+	Now            time.Time
+}
+
+type wallLevel struct {
+	Level     int
+	Name      string
+	Incidents []wallIncident
+}
+
+type wallIncident struct {
+	ID          int64
+	Description string
+	Source      string
+	Start       time.Time
+	Acked       bool
+	// New marks an incident that started in the last wallNew.
+	New bool
+}
+
+// wallNew is how long a new incident stands out on the wall.
+const wallNew = 15 * time.Minute
+
+// wall shows every open incident, most severe first, in large type, with
+// no controls: for the NOC's wall screen, which updates itself and
+// reconnects by itself forever.
+func (s *Server) wall(w http.ResponseWriter, r *http.Request, _ *session) {
+	v := wallView{page: s.pageOf(r, "Wall"), Now: s.now()}
+	list, _, err := s.st.Incidents(r.Context(), store.IncidentFilter{Open: new(true)}, nil, 0, v.Now)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	byLevel := map[int][]wallIncident{}
+	for _, inc := range list {
+		byLevel[inc.Level] = append(byLevel[inc.Level], wallIncident{
+			ID: inc.ID, Description: inc.Description, Source: inc.Source.Name, Start: inc.StartTime,
+			Acked: inc.Acked, New: v.Now.Sub(inc.StartTime) < wallNew,
+		})
+		v.Total++
+		if !inc.Acked {
+			v.Unacked++
+		}
+	}
+	for _, l := range levels {
+		if len(byLevel[l]) > 0 {
+			v.Levels = append(v.Levels, wallLevel{Level: l, Name: levelName(l), Incidents: byLevel[l]})
+		}
+	}
+	s.render(w, r, http.StatusOK, "wall", &v)
 }
 
 // localLink keeps the path and query of an absolute link of the API's.
@@ -346,6 +440,7 @@ func (s *Server) funcs() template.FuncMap {
 			return inc.EndTime.In(s.loc).Format("2006-01-02 15:04:05")
 		},
 		"levelName": levelName,
+		"row":       func(inc argus.Incident, now time.Time) rowView { return rowView{Incident: &inc, Now: now} },
 		"open":      func(inc argus.Incident, now time.Time) bool { return inc.Open(now) },
 		"csrfField": func(token string) template.HTML {
 			return template.HTML(`<input type="hidden" name="csrf_token" value="` + template.HTMLEscapeString(token) + `">`)

@@ -15,6 +15,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -28,6 +29,7 @@ import (
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/httpserver"
+	"github.com/argus-go/argus/internal/realtime"
 	"github.com/argus-go/argus/internal/store"
 )
 
@@ -47,6 +49,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives errors. Default slog.Default().
 	Logger *slog.Logger
+	// Hub feeds the live updates of the list, the incident page and the
+	// wall (D36); without one the pages do not update by themselves.
+	Hub *realtime.Hub
 	// LoginAttempts is how many failed logins a username may make in
 	// LoginWindow before it must wait, and a fifth of what a client
 	// address may (many people may share one behind NAT) (D35). Defaults
@@ -63,6 +68,7 @@ type Server struct {
 	now      func() time.Time
 	log      *slog.Logger
 	pages    map[string]*template.Template
+	hub      *realtime.Hub
 	// users and addrs count failed logins per username and per client
 	// address.
 	users, addrs *limiter
@@ -89,7 +95,7 @@ func New(st *store.Store, o Options) (*Server, error) {
 		o.LoginWindow = 15 * time.Minute
 	}
 	s := &Server{
-		st: st, accounts: o.Accounts, loc: o.Location, now: o.Now, log: o.Logger,
+		st: st, accounts: o.Accounts, loc: o.Location, now: o.Now, log: o.Logger, hub: o.Hub,
 		users: newLimiter(o.LoginAttempts, o.LoginWindow, o.Now),
 		addrs: newLimiter(5*o.LoginAttempts, o.LoginWindow, o.Now),
 	}
@@ -113,6 +119,13 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.Handle("POST /logout/{$}", s.secure(s.user(s.logout)))
 	mux.Handle("GET /incidents/{$}", s.secure(s.user(s.incidents)))
 	mux.Handle("GET /incidents/{pk}/{$}", s.secure(s.user(s.incident)))
+	mux.Handle("GET /incidents/{pk}/row/{$}", s.secure(s.user(s.row)))
+	mux.Handle("GET /wall/{$}", s.secure(s.user(s.wall)))
+	if s.hub != nil {
+		mux.Handle("GET /live/{$}", s.secure(s.user(func(w http.ResponseWriter, r *http.Request, _ *session) {
+			realtime.ServeSSE(s.hub, w, r)
+		})))
+	}
 	mux.Handle("POST /incidents/{pk}/{action}/{$}", s.secure(s.user(s.act)))
 }
 
@@ -228,6 +241,19 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	_, _ = w.Write(buf.Bytes()) // a failed write means the client went away
 }
 
+// renderPart writes one partial of a page's templates, as HTML for a
+// live update to put in place.
+func (s *Server) renderPart(w http.ResponseWriter, r *http.Request, page, part string, v any) {
+	var buf bytes.Buffer
+	if err := s.pages[page].ExecuteTemplate(&buf, part, v); err != nil {
+		s.fail(w, r, fmt.Errorf("web: render %s of %s: %w", part, page, err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes()) // a failed write means the client went away
+}
+
 // problem is the view of an error page.
 type problem struct {
 	page
@@ -267,10 +293,29 @@ type page struct {
 	Title string
 	User  *argus.User
 	CSRF  string
+	// Live names the page's live updates for live.js ("list",
+	// "incident", "wall"); "" for none.
+	Live string
+	// Wall drops the header: the wall screen has no controls.
+	Wall bool
 }
 
 func (s *Server) pageOf(r *http.Request, title string) page {
 	p := page{Title: title}
+	if s.hub != nil {
+		switch title {
+		case "Incidents":
+			p.Live = "list"
+		case "Wall":
+			p.Live, p.Wall = "wall", true
+		default:
+			if strings.HasPrefix(title, "Incident ") {
+				p.Live = "incident"
+			}
+		}
+	} else if title == "Wall" {
+		p.Wall = true
+	}
 	if ss, ok := r.Context().Value(sessionKey{}).(*session); ok {
 		p.User, p.CSRF = ss.user, csrfToken(ss.key)
 	}

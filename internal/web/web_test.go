@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,8 +22,10 @@ import (
 	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/auth/authtest"
 	"github.com/argus-go/argus/internal/httpserver"
+	"github.com/argus-go/argus/internal/realtime"
 	"github.com/argus-go/argus/internal/store"
 	"github.com/argus-go/argus/internal/store/storetest"
+	"github.com/argus-go/argus/internal/testdb"
 	"github.com/argus-go/argus/internal/web"
 )
 
@@ -38,19 +43,53 @@ type site struct {
 }
 
 func eachSite(t *testing.T, fn func(t *testing.T, s *site)) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		clock := storetest.NewClock(start)
-		log := slog.New(slog.NewTextHandler(t.Output(), nil))
-		accounts := auth.NewAccounts(st, clock.Now, 14*24*time.Hour)
-		ui, err := web.New(st, web.Options{Accounts: accounts, Now: clock.Now, Logger: log, LoginAttempts: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(httpserver.Handler(httpserver.Options{Logger: log},
-			api.New(st, api.Options{Accounts: accounts, Now: clock.Now, Logger: log}), ui))
-		t.Cleanup(srv.Close)
-		fn(t, &site{t: t, st: st, srv: srv, clock: clock, client: newBrowser(t)})
+	testdb.Run(t, func(t *testing.T, b testdb.Backend) {
+		fn(t, newSite(t, storetest.Open(t, b.DSN)))
 	})
+}
+
+// newSite serves the whole server over st, with a live-update hub that
+// hears the database's changes (as argus serve does), once it hears them.
+func newSite(t *testing.T, st *store.Store) *site {
+	clock := storetest.NewClock(start)
+	log := slog.New(slog.NewTextHandler(t.Output(), nil))
+	accounts := auth.NewAccounts(st, clock.Now, 14*24*time.Hour)
+	hub := realtime.NewHub(100)
+	ctx, cancel := context.WithCancel(context.Background())
+	hearing := make(chan struct{})
+	var once sync.Once
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st.Listen(ctx, func(cs []store.Change) {
+			if cs == nil {
+				once.Do(func() { close(hearing) })
+			}
+			hub.Publish(cs)
+		}, nil)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	select {
+	case <-hearing:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hub hears nothing from the database")
+	}
+	ui, err := web.New(st, web.Options{Accounts: accounts, Now: clock.Now, Logger: log, LoginAttempts: 3, Hub: hub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(httpserver.Handler(httpserver.Options{Logger: log},
+		api.New(st, api.Options{Accounts: accounts, Now: clock.Now, Logger: log}), ui))
+	srv.Config.RegisterOnShutdown(hub.Close)
+	srv.Start()
+	t.Cleanup(func() {
+		hub.Close() // ends the live streams, which Close waits for
+		srv.Close()
+	})
+	return &site{t: t, st: st, srv: srv, clock: clock, client: newBrowser(t)}
 }
 
 func newBrowser(t *testing.T) *http.Client {
@@ -355,3 +394,149 @@ func mustHash(t *testing.T) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// stream is a live view's event stream, read in the background.
+type stream struct {
+	events chan sse
+	cancel context.CancelFunc
+}
+
+// sse is one server-sent event.
+type sse struct{ id, event, data string }
+
+// live opens /live/ with the browser's cookies, as EventSource does after
+// seeing the event lastID ("" for a fresh page), and returns once the
+// server has subscribed it (the stream's first line).
+func (s *site) live(c *http.Client, lastID string) *stream {
+	s.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.srv.URL+"/live/", nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		s.t.Fatalf("/live/: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	st := &stream{events: make(chan sse, 64), cancel: cancel}
+	sc := bufio.NewScanner(resp.Body)
+	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "retry:") {
+		s.t.Fatalf("/live/ began with %q", sc.Text())
+	}
+	go func() {
+		defer resp.Body.Close()
+		defer close(st.events)
+		var e sse
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "id: "):
+				e.id = strings.TrimPrefix(line, "id: ")
+			case strings.HasPrefix(line, "event: "):
+				e.event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				e.data = strings.TrimPrefix(line, "data: ")
+			case line == "" && e.event != "":
+				st.events <- e
+				e = sse{}
+			}
+		}
+	}()
+	return st
+}
+
+// next is the stream's next event, within ten seconds.
+func (st *stream) next(t *testing.T) sse {
+	t.Helper()
+	select {
+	case e, ok := <-st.events:
+		if !ok {
+			t.Fatal("the stream ended")
+		}
+		return e
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event within 10 s")
+	}
+	return sse{}
+}
+
+func TestLive(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		authtest.User(t, s.st, "kari", false, start)
+		s.login("kari")
+		live := s.live(s.client, "")
+		inc := s.incident("a router down", 2)
+		created := live.next(t)
+		if want := fmt.Sprintf(`{"id":1,"kind":"created","incident":%d,"event":`, inc.ID); created.event != "change" ||
+			!strings.HasPrefix(created.data, want) {
+			t.Errorf("event = %+v; want a change %s…", created, want)
+		}
+		path := "/incidents/" + itoa(inc.ID) + "/"
+		s.post(path+"ack/", url.Values{"csrf_token": {s.csrf(path)}}).want(t, http.StatusSeeOther)
+		acked := live.next(t)
+		if !strings.Contains(acked.data, `"kind":"ack"`) {
+			t.Errorf("event = %+v; want the ack", acked)
+		}
+
+		t.Run("the changed row as the list's filters show it", func(t *testing.T) {
+			s.get("/incidents/"+itoa(inc.ID)+"/row/?show=open").want(t, http.StatusOK, `id="incident-`+itoa(inc.ID)+`"`, "acked")
+			if p := s.get("/incidents/" + itoa(inc.ID) + "/row/?show=unacked"); p.status != http.StatusNoContent {
+				t.Errorf("row of an acked incident in the unacked list: %d; want 204", p.status)
+			}
+			if p := s.get("/incidents/" + itoa(inc.ID) + "/row/?level__lte=1"); p.status != http.StatusNoContent {
+				t.Errorf("row of a level 2 incident among levels ≤ 1: %d; want 204", p.status)
+			}
+		})
+		t.Run("pages that update themselves say so", func(t *testing.T) {
+			s.get("/incidents/").want(t, http.StatusOK, `data-live="list"`, `src="/static/live.js"`)
+			s.get(path).want(t, http.StatusOK, `data-live="incident"`, `id="incident-state"`)
+			p := s.get("/wall/")
+			p.want(t, http.StatusOK, `data-live="wall"`, "a router down", "High")
+			if strings.Contains(p.body, "Log out") {
+				t.Error("the wall has controls")
+			}
+			s.get("/static/live.js").want(t, http.StatusOK, "EventSource")
+		})
+		t.Run("a reconnecting view catches up, or reloads", func(t *testing.T) {
+			live.cancel()
+			other := s.incident("b link flapping", 3)
+			got := s.live(s.client, acked.id).next(t)
+			if !strings.Contains(got.data, fmt.Sprintf(`"incident":%d`, other.ID)) {
+				t.Errorf("caught up with %+v; want the creation of incident %d", got, other.ID)
+			}
+			if got := s.live(s.client, "elsewhere.2").next(t); got.event != "reset" {
+				t.Errorf("an id of another process got %+v; want reset", got)
+			}
+		})
+		t.Run("no stream without a login", func(t *testing.T) {
+			p := s.do(newBrowser(t), http.MethodGet, "/live/", nil, nil)
+			if p.status != http.StatusSeeOther {
+				t.Errorf("anonymous /live/: %d; want 303 to the login page", p.status)
+			}
+		})
+	})
+}
+
+// TestLiveAcrossInstances checks D36 on PostgreSQL: a change committed
+// through one instance reaches a browser connected to another.
+func TestLiveAcrossInstances(t *testing.T) {
+	dsn := testdb.PostgresDSN(t) // skips without PostgreSQL
+	a := newSite(t, storetest.Open(t, dsn))
+	b := newSite(t, storetest.Open(t, dsn))
+	authtest.User(t, a.st, "kari", false, start)
+	b.login("kari")
+	live := b.live(b.client, "")
+	inc := a.incident("a core down", 1)
+	if got := live.next(t); !strings.Contains(got.data, fmt.Sprintf(`"kind":"created","incident":%d`, inc.ID)) {
+		t.Errorf("instance b's browser got %+v; want the creation of incident %d on instance a", got, inc.ID)
+	}
+	// b renders the row from the shared database.
+	b.get("/incidents/"+itoa(inc.ID)+"/row/").want(t, http.StatusOK, "a core down")
+}
