@@ -50,9 +50,6 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	defer stopNotifier()
 	accounts := auth.NewAccounts(st, e.now, cfg.TokenLifetime)
 	accounts.SessionLifetime = cfg.SessionLifetime
-	v1 := api.New(st, api.Options{
-		Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now,
-	})
 	// The hub of live updates hears every committed change: this
 	// process's, and on PostgreSQL every other instance's (D36).
 	hub := realtime.NewHub(1000)
@@ -63,6 +60,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			log.Warn("lost the database's change notifications; live views reload", "err", err)
 		})
 	}()
+	v1 := api.New(st, api.Options{
+		Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now, Hub: hub,
+		FrontendOrigins: cfg.FrontendOrigins,
+	})
 	ui, err := web.New(st, web.Options{Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now, Hub: hub})
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ const SessionCookie = "sessionid"
 // inactive user answers 401 with DRF's message (api-v1.md §1); other
 // schemes such as Bearer are ignored. Unsafe requests authenticated by the
 // session cookie must come from the same origin (CSRF).
-func (e *Endpoints) Authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+func (e *Endpoints) Authenticate(r *http.Request) (*http.Request, error) {
 	ctx := r.Context()
 	parts := strings.Fields(r.Header.Get("Authorization"))
 	if len(parts) > 0 && strings.EqualFold(parts[0], "token") {

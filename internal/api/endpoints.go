@@ -71,7 +71,7 @@ func (e *Endpoints) Endpoint(who Access, ms Methods) http.HandlerFunc {
 	allow := strings.Join(allowed, ", ")
 
 	return func(w http.ResponseWriter, r *http.Request) {
-		r, err := e.Authenticate(w, r)
+		r, err := e.Authenticate(r)
 		if err == nil && UserFrom(r.Context()) == nil {
 			switch {
 			case who == Authenticated:

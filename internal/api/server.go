@@ -14,6 +14,7 @@ import (
 
 	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/httpserver"
+	"github.com/argus-go/argus/internal/realtime"
 	"github.com/argus-go/argus/internal/store"
 )
 
@@ -30,6 +31,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Hub serves ws/open/ (api-v1.md §7); without one ws/open/ is absent.
+	Hub *realtime.Hub
 	// Accounts are the account operations, shared with the other faces.
 	// Default: made over the store with TokenLifetime.
 	Accounts *auth.Accounts
@@ -41,15 +44,17 @@ type Options struct {
 // Server is API v1.
 type Server struct {
 	*Endpoints
-	store   *store.Store
-	loc     *time.Location
-	now     func() time.Time
-	handler http.Handler
+	hub       *realtime.Hub
+	wsOrigins []string // hosts of FrontendOrigins, for ws/open/
+	store     *store.Store
+	loc       *time.Location
+	now       func() time.Time
+	handler   http.Handler
 }
 
 // New returns the API handler over st.
 func New(st *store.Store, o Options) *Server {
-	s := &Server{store: st, loc: o.Location, now: o.Now}
+	s := &Server{store: st, loc: o.Location, now: o.Now, hub: o.Hub, wsOrigins: originHosts(o.FrontendOrigins)}
 	if s.loc == nil {
 		loc, err := time.LoadLocation("Europe/Oslo")
 		if err != nil {

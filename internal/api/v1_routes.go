@@ -72,5 +72,12 @@ func (s *Server) Register(mux *http.ServeMux) {
 	// Notification messages and their delivery (D12): superusers only.
 	s.Handle(mux, "/api/v1/notifications/{$}", Authenticated, Methods{get: s.listNotifications})
 
+	// The realtime socket of the React frontend (api-v1.md §7); sockets
+	// follow no redirects, so both spellings are served.
+	if s.hub != nil {
+		mux.HandleFunc("GET /ws/open/{$}", s.wsOpen)
+		mux.HandleFunc("GET /ws/open", s.wsOpen)
+	}
+
 	mux.HandleFunc("/api/", s.notFound)
 }

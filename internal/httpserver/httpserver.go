@@ -228,10 +228,17 @@ func cors(origins []string, next http.Handler) http.Handler {
 
 // redirectSlash sends a path that exists only with a trailing slash there
 // (D1): 301 for GET and HEAD, 308 (method and body kept) for the rest. A
-// path exists when an exact pattern ({$}) serves it with the slash.
+// path exists when an exact pattern ({$}) serves it with the slash; a path
+// that a pattern without a trailing slash serves as it is stays.
 func redirectSlash(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/") {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// A pattern that does not end in "/" matches this very path
+		// (GET /ws/open, which sockets reach without following a redirect).
+		if _, pattern := mux.Handler(r); pattern != "" && !strings.HasSuffix(pattern, "/") && !strings.HasSuffix(pattern, "{$}") {
 			mux.ServeHTTP(w, r)
 			return
 		}
