@@ -12,6 +12,7 @@ import (
 	"github.com/argus-go/argus/internal/api"
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
+	"github.com/argus-go/argus/internal/config"
 	"github.com/argus-go/argus/internal/httpserver"
 	"github.com/argus-go/argus/internal/realtime"
 	"github.com/argus-go/argus/internal/store"
@@ -60,11 +61,23 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			log.Warn("lost the database's change notifications; live views reload", "err", err)
 		})
 	}()
+	providers := loginProviders(cfg.Login)
+	var names []string
+	for _, p := range providers {
+		names = append(names, p.Name())
+	}
+	if len(providers) > 0 && cfg.Login.SecretKey == "" {
+		log.Warn("SECRET_KEY is not set: a login with a provider must finish on the instance that began it")
+	}
 	v1 := api.New(st, api.Options{
 		Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now, Hub: hub,
-		FrontendOrigins: cfg.FrontendOrigins,
+		FrontendOrigins: cfg.FrontendOrigins, LoginProviders: names,
 	})
-	ui, err := web.New(st, web.Options{Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now, Hub: hub})
+	ui, err := web.New(st, web.Options{
+		Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now, Hub: hub,
+		Providers: providers, SecretKey: cfg.Login.SecretKey,
+		FrontendURL: cfg.Login.FrontendURL, CookieDomain: cfg.Login.CookieDomain,
+	})
 	if err != nil {
 		return err
 	}
@@ -353,4 +366,20 @@ func setSuperuser(ctx context.Context, e *env, name string, args []string, on bo
 		fmt.Fprintf(e.stdout, "%q is no longer a superuser.\n", u.Username)
 	}
 	return nil
+}
+
+// loginProviders are the configured ways to log in besides passwords:
+// Feide through Dataporten, and any OpenID Connect provider.
+func loginProviders(l config.Login) []auth.Provider {
+	var out []auth.Provider
+	if l.DataportenKey != "" {
+		out = append(out, auth.NewDataporten(l.DataportenKey, l.DataportenSecret))
+	}
+	if l.OIDCIssuer != "" {
+		out = append(out, &auth.OIDC{
+			Issuer: l.OIDCIssuer, ClientID: l.OIDCClientID, ClientSecret: l.OIDCClientSecret,
+			BackendName: l.OIDCName, DisplayName: l.OIDCName,
+		})
+	}
+	return out
 }

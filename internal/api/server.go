@@ -31,6 +31,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// LoginProviders name the configured login providers besides
+	// passwords, for GET /login-methods/.
+	LoginProviders []string
 	// Hub serves ws/open/ (api-v1.md §7); without one ws/open/ is absent.
 	Hub *realtime.Hub
 	// Accounts are the account operations, shared with the other faces.
@@ -45,6 +48,7 @@ type Options struct {
 type Server struct {
 	*Endpoints
 	hub       *realtime.Hub
+	providers []string
 	wsOrigins []string // hosts of FrontendOrigins, for ws/open/
 	store     *store.Store
 	loc       *time.Location
@@ -54,7 +58,8 @@ type Server struct {
 
 // New returns the API handler over st.
 func New(st *store.Store, o Options) *Server {
-	s := &Server{store: st, loc: o.Location, now: o.Now, hub: o.Hub, wsOrigins: originHosts(o.FrontendOrigins)}
+	s := &Server{store: st, loc: o.Location, now: o.Now, hub: o.Hub, wsOrigins: originHosts(o.FrontendOrigins),
+		providers: o.LoginProviders}
 	if s.loc == nil {
 		loc, err := time.LoadLocation("Europe/Oslo")
 		if err != nil {

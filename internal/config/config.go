@@ -4,6 +4,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/netip"
@@ -58,6 +59,31 @@ type Config struct {
 	SMSGateway string
 	// Email is the SMTP server and sender of notifications.
 	Email Email
+
+	// Login configures logging in elsewhere (api-v1.md §3.3, D35).
+	Login Login
+}
+
+// Login configures the login providers besides passwords and what the
+// web UI signs.
+type Login struct {
+	// SecretKey signs the short-lived cookie that carries an OIDC login's
+	// state from one instance to another (SECRET_KEY); every instance
+	// needs the same one.
+	SecretKey string
+	// FrontendURL is the first URL of ARGUS_FRONTEND_URL: after an OIDC
+	// login the browser goes there with a "token" cookie (for the React
+	// frontend); "" sends it to the web UI.
+	FrontendURL string
+	// CookieDomain is ARGUS_COOKIE_DOMAIN, the domain of that cookie.
+	CookieDomain string
+	// DataportenKey and DataportenSecret are Feide through Dataporten's
+	// client; both set turns it on.
+	DataportenKey, DataportenSecret string
+	// OIDCIssuer, OIDCClientID and OIDCClientSecret are any OpenID
+	// Connect provider found by discovery; the issuer turns it on.
+	// OIDCName names it in URLs and on the login page.
+	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCName string
 }
 
 // Email configures the SMTP server notifications go through, named as the
@@ -110,6 +136,14 @@ var Vars = []Var{
 	{"EMAIL_USE_SSL", "false", "connect with implicit TLS (port 465) instead of STARTTLS"},
 	{"EMAIL_TIMEOUT", "10", "seconds an SMTP connection may take"},
 	{"DEFAULT_FROM_EMAIL", "argus@localhost", "From address of notifications"},
+	{"SECRET_KEY", "", "signs the cookie that carries an OIDC login between instances; the same on every instance (unset: random per process)"},
+	{"ARGUS_COOKIE_DOMAIN", "", "domain of the token cookie set for ARGUS_FRONTEND_URL after an OIDC login"},
+	{"ARGUS_DATAPORTEN_KEY", "", "Feide login through Dataporten: the OAuth2 client id"},
+	{"ARGUS_DATAPORTEN_SECRET", "", "Feide login through Dataporten: the OAuth2 client secret"},
+	{"ARGUS_OIDC_ISSUER", "", "an OpenID Connect provider's issuer URL (discovery), e.g. a Keycloak realm"},
+	{"ARGUS_OIDC_CLIENT_ID", "", "the OpenID Connect client id"},
+	{"ARGUS_OIDC_CLIENT_SECRET", "", "the OpenID Connect client secret"},
+	{"ARGUS_OIDC_NAME", "oidc", "the OpenID Connect provider's name in URLs (/oidc/login/<name>/) and on the login page"},
 }
 
 // Load reads the configuration through getenv (os.Getenv in production, a
@@ -156,7 +190,47 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.loadNotifications(getenv); err != nil {
 		return c, err
 	}
+	if err := c.loadLogin(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadLogin reads the login providers.
+func (c *Config) loadLogin(getenv func(string) string) error {
+	l := &c.Login
+	l.SecretKey = getenv("SECRET_KEY")
+	if first, _, _ := strings.Cut(getenv("ARGUS_FRONTEND_URL"), ","); strings.TrimSpace(first) != "" {
+		l.FrontendURL = strings.TrimSpace(first) // checked by parseOrigins
+	}
+	l.CookieDomain = strings.TrimSpace(getenv("ARGUS_COOKIE_DOMAIN"))
+	l.DataportenKey, l.DataportenSecret = getenv("ARGUS_DATAPORTEN_KEY"), getenv("ARGUS_DATAPORTEN_SECRET")
+	if (l.DataportenKey == "") != (l.DataportenSecret == "") {
+		return errors.New("config: ARGUS_DATAPORTEN_KEY and ARGUS_DATAPORTEN_SECRET go together")
+	}
+	l.OIDCIssuer = strings.TrimSpace(getenv("ARGUS_OIDC_ISSUER"))
+	l.OIDCClientID, l.OIDCClientSecret = getenv("ARGUS_OIDC_CLIENT_ID"), getenv("ARGUS_OIDC_CLIENT_SECRET")
+	if l.OIDCName = strings.TrimSpace(getenv("ARGUS_OIDC_NAME")); l.OIDCName == "" {
+		l.OIDCName = "oidc"
+	}
+	if l.OIDCIssuer != "" {
+		u, err := url.Parse(l.OIDCIssuer)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("config: ARGUS_OIDC_ISSUER: %q is not an http(s) URL", l.OIDCIssuer)
+		}
+		if l.OIDCClientID == "" {
+			return errors.New("config: ARGUS_OIDC_ISSUER needs ARGUS_OIDC_CLIENT_ID")
+		}
+	}
+	for _, r := range l.OIDCName {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_' || r == '-') {
+			return fmt.Errorf("config: ARGUS_OIDC_NAME: %q may hold only a–z, 0–9, _ and -", l.OIDCName)
+		}
+	}
+	if l.OIDCName == "dataporten_feide" {
+		return errors.New("config: ARGUS_OIDC_NAME: dataporten_feide is Dataporten's")
+	}
+	return nil
 }
 
 // loadNotifications reads the settings of notification delivery.

@@ -131,6 +131,17 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) erro
 	return s.updateUser(ctx, userID, `UPDATE argus_auth_user SET password = $2 WHERE id = $1`, hash)
 }
 
+// SetUserDetails replaces the user's names and email address, as a login
+// provider tells them.
+func (s *Store) SetUserDetails(ctx context.Context, userID int64, first, last, email string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE argus_auth_user SET first_name = $2, last_name = $3, email = $4 WHERE id = $1`,
+		userID, first, last, email)
+	if err != nil {
+		return fmt.Errorf("store: update user %d: %w", userID, err)
+	}
+	return mustAffect(res, "User", userID)
+}
+
 // SetSuperuser sets or clears both is_superuser and is_staff, as
 // grantsuperuser and revokesuperuser do.
 func (s *Store) SetSuperuser(ctx context.Context, userID int64, on bool) error {

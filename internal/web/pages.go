@@ -22,9 +22,10 @@ import (
 // loginView is the login page.
 type loginView struct {
 	page
-	Username string
-	Next     string
-	Error    string
+	Username  string
+	Next      string
+	Error     string
+	Providers []auth.Provider
 }
 
 // login shows the login form (GET) and logs in (POST): a session row and
@@ -32,7 +33,7 @@ type loginView struct {
 // attempts are limited per username and per client address.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.FormValue("next"))
-	v := loginView{page: page{Title: "Log in"}, Next: next}
+	v := loginView{page: page{Title: "Log in"}, Next: next, Providers: s.providers}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		if ss, err := s.session(r); err == nil && ss != nil {

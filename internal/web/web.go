@@ -10,6 +10,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
@@ -52,6 +53,15 @@ type Options struct {
 	// Hub feeds the live updates of the list, the incident page and the
 	// wall (D36); without one the pages do not update by themselves.
 	Hub *realtime.Hub
+	// Providers are the login providers besides passwords (Feide, OIDC).
+	Providers []auth.Provider
+	// SecretKey signs the login cookie (SECRET_KEY); "" makes a random
+	// one, good for this process only.
+	SecretKey string
+	// FrontendURL and CookieDomain: after a login with a provider the
+	// browser goes to FrontendURL (the React frontend) with a "token"
+	// cookie on CookieDomain; without one it stays in the web UI.
+	FrontendURL, CookieDomain string
 	// LoginAttempts is how many failed logins a username may make in
 	// LoginWindow before it must wait, and a fifth of what a client
 	// address may (many people may share one behind NAT) (D35). Defaults
@@ -69,6 +79,10 @@ type Server struct {
 	log      *slog.Logger
 	pages    map[string]*template.Template
 	hub      *realtime.Hub
+
+	providers                 []auth.Provider
+	secret                    []byte
+	frontendURL, cookieDomain string
 	// users and addrs count failed logins per username and per client
 	// address.
 	users, addrs *limiter
@@ -96,8 +110,12 @@ func New(st *store.Store, o Options) (*Server, error) {
 	}
 	s := &Server{
 		st: st, accounts: o.Accounts, loc: o.Location, now: o.Now, log: o.Logger, hub: o.Hub,
+		providers: o.Providers, secret: []byte(o.SecretKey), frontendURL: o.FrontendURL, cookieDomain: o.CookieDomain,
 		users: newLimiter(o.LoginAttempts, o.LoginWindow, o.Now),
 		addrs: newLimiter(5*o.LoginAttempts, o.LoginWindow, o.Now),
+	}
+	if len(s.secret) == 0 {
+		s.secret = []byte(rand.Text() + rand.Text())
 	}
 	pages, err := parsePages(s.funcs())
 	if err != nil {
@@ -117,6 +135,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", s.secure(http.RedirectHandler("/incidents/", http.StatusFound)))
 	mux.Handle("/login/{$}", s.secure(http.HandlerFunc(s.login)))
 	mux.Handle("POST /logout/{$}", s.secure(s.user(s.logout)))
+	mux.Handle("GET /oidc/login/{provider}/{$}", s.secure(http.HandlerFunc(s.oidcLogin)))
+	mux.Handle("GET /oidc/complete/{provider}/{$}", s.secure(http.HandlerFunc(s.oidcComplete)))
 	mux.Handle("GET /incidents/{$}", s.secure(s.user(s.incidents)))
 	mux.Handle("GET /incidents/{pk}/{$}", s.secure(s.user(s.incident)))
 	mux.Handle("GET /incidents/{pk}/row/{$}", s.secure(s.user(s.row)))

@@ -50,7 +50,11 @@ func eachSite(t *testing.T, fn func(t *testing.T, s *site)) {
 
 // newSite serves the whole server over st, with a live-update hub that
 // hears the database's changes (as argus serve does), once it hears them.
-func newSite(t *testing.T, st *store.Store) *site {
+func newSite(t *testing.T, st *store.Store) *site { return newSiteWith(t, st, web.Options{}) }
+
+// newSiteWith is newSite with options for the web UI (the clock, logger,
+// accounts and hub are the site's).
+func newSiteWith(t *testing.T, st *store.Store, o web.Options) *site {
 	clock := storetest.NewClock(start)
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	accounts := auth.NewAccounts(st, clock.Now, 14*24*time.Hour)
@@ -77,7 +81,8 @@ func newSite(t *testing.T, st *store.Store) *site {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the hub hears nothing from the database")
 	}
-	ui, err := web.New(st, web.Options{Accounts: accounts, Now: clock.Now, Logger: log, LoginAttempts: 3, Hub: hub})
+	o.Accounts, o.Now, o.Logger, o.LoginAttempts, o.Hub = accounts, clock.Now, log, 3, hub
+	ui, err := web.New(st, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +129,10 @@ func (s *site) do(c *http.Client, method, path string, form url.Values, header m
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
 	for k, v := range header {
+		if k == "Host" {
+			req.Host = v // as a load balancer in front of several instances keeps it
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := c.Do(req)
