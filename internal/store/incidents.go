@@ -180,6 +180,10 @@ type IncidentFilter struct {
 	// ID keeps the one incident, if it passes the other filters; 0 does
 	// not filter.
 	ID int64
+	// Search keeps incidents whose description, or the description of
+	// one of whose events, contains the text, in any case; "" does not
+	// filter.
+	Search string
 }
 
 // Cursor is a position in the incident order (-start_time, -pk): the
@@ -204,6 +208,13 @@ func (q *query) arg(v any) string {
 }
 
 func (q *query) where(cond string) { q.conds = append(q.conds, cond) }
+
+// likePattern is a LIKE pattern for text containing s, its own % and _
+// (and the escape character) escaped with \.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+	return "%" + r.Replace(s) + "%"
+}
 
 // listArgs returns "$a, $b, …" for the values: for lists of text, which
 // are compared byte for byte (lists of ids go through dialect.inIDs).
@@ -289,6 +300,11 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 	}
 	if f.ID != 0 {
 		q.where("i.id = " + q.arg(f.ID))
+	}
+	if f.Search != "" {
+		p := q.arg(likePattern(f.Search))
+		q.where("(" + s.dialect.ilike("i.description", p) + " OR EXISTS (SELECT 1 FROM argus_incident_event e WHERE e.incident_id = i.id AND " +
+			s.dialect.ilike("e.description", p) + "))")
 	}
 	if f.MaxLevel != 0 {
 		q.where("i.level <= " + q.arg(f.MaxLevel))

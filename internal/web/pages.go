@@ -123,6 +123,8 @@ type listView struct {
 	MaxLevel  int
 	Source    int64
 	Tags      string
+	Search    string
+	From, To  string // datetime-local values
 	Sources   []argus.Source
 	Incidents []argus.Incident
 	Now       time.Time
@@ -192,8 +194,32 @@ func (s *Server) listFilter(q url.Values, v *listView) store.IncidentFilter {
 	if len(f.SourceIDs) == 1 {
 		v.Source = f.SourceIDs[0]
 	}
+	if v.Search = strings.TrimSpace(q.Get("q")); utf8.RuneCountInString(v.Search) > maxSearchLength {
+		v.Errors = append(v.Errors, fmt.Sprintf("Search for at most %d characters.", maxSearchLength))
+		v.Search = ""
+	}
+	f.Search = v.Search
+	for _, t := range []struct {
+		key string
+		dst **time.Time
+		val *string
+	}{{"from", &f.StartGTE, &v.From}, {"to", &f.StartLTE, &v.To}} {
+		raw := strings.TrimSpace(q.Get(t.key))
+		if raw == "" {
+			continue
+		}
+		at, err := time.ParseInLocation("2006-01-02T15:04", raw, s.loc)
+		if err != nil {
+			v.Errors = append(v.Errors, "Give "+t.key+" as a date and a time.")
+			continue
+		}
+		*t.dst, *t.val = &at, raw
+	}
 	return f
 }
+
+// maxSearchLength bounds the list's text search.
+const maxSearchLength = 200
 
 // rowView is one row of the list.
 type rowView struct {

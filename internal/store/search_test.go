@@ -1,0 +1,70 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/argus-go/argus/internal/argus"
+	"github.com/argus-go/argus/internal/store"
+	"github.com/argus-go/argus/internal/store/storetest"
+)
+
+// TestIncidentSearch checks the incident filter's text search: in
+// descriptions and in events' descriptions, whatever the case of ASCII
+// letters, with LIKE's own characters taken literally.
+func TestIncidentSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		src, u := storetest.Source(t, st, "gw", "nav", t0)
+		alice, err := st.CreateUser(ctx, store.NewUser{Username: "alice"}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]int64{}
+		for _, desc := range []string{"Core router DOWN", "disk 80% full", "link_1 flapping", "quiet"} {
+			inc, _, err := st.CreateIncident(ctx, store.NewIncident{SourceID: src.ID, StartTime: t0, EndTime: new(argus.Infinity),
+				Description: desc, Level: 3}, u.ID, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[desc] = inc.ID
+		}
+		if _, err := st.CreateEvent(ctx, argus.Event{IncidentID: ids["quiet"], Timestamp: t0, Type: argus.EventOther,
+			Description: "Vendor says the router is fine"}, &alice, t0); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			search string
+			want   []string
+		}{
+			{"router", []string{"Core router DOWN", "quiet"}},
+			{"down", []string{"Core router DOWN"}},
+			{"80%", []string{"disk 80% full"}},
+			{"%", []string{"disk 80% full"}},
+			{"k_1", []string{"link_1 flapping"}},
+			{"_", []string{"link_1 flapping"}},
+			{`\`, nil},
+			{"VENDOR", []string{"quiet"}},
+			{"nowhere", nil},
+		} {
+			list, _, err := st.Incidents(ctx, store.IncidentFilter{Search: tt.search}, nil, 0, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, inc := range list {
+				got = append(got, inc.ID)
+			}
+			var want []int64
+			for _, d := range tt.want {
+				want = append(want, ids[d])
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("search %q = %v; want %v %v", tt.search, got, want, tt.want)
+			}
+		}
+	})
+}
