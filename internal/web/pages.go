@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -125,6 +126,8 @@ type listView struct {
 	Tags      string
 	Search    string
 	From, To  string // datetime-local values
+	// Back is this page's own path and query, where a bulk action returns.
+	Back string
 	Sources   []argus.Source
 	Incidents []argus.Incident
 	Now       time.Time
@@ -140,7 +143,7 @@ const webPageSize = 50
 // open ones by default, then unacked, acked or all; at most a level;
 // one source; tags ("key=value", comma-separated); pages by cursor.
 func (s *Server) incidents(w http.ResponseWriter, r *http.Request, _ *session) {
-	v := listView{page: s.pageOf(r, "Incidents"), Now: s.now()}
+	v := listView{page: s.pageOf(r, "Incidents"), Now: s.now(), Back: r.URL.RequestURI()}
 	f := s.listFilter(r.URL.Query(), &v)
 	cursor, err := api.DecodeCursor(r.URL.Query().Get("cursor"))
 	if err != nil {
@@ -385,58 +388,127 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx := r.Context()
-	now := s.now()
-	comment := strings.TrimSpace(r.PostFormValue("comment"))
-	if utf8.RuneCountInString(comment) > api.MaxDescriptionLength {
-		s.showIncident(w, r, ss, http.StatusBadRequest, fmt.Sprintf("A comment may have at most %d characters.", api.MaxDescriptionLength))
-		return
-	}
-	event := func(t argus.EventType) error {
-		_, err := s.st.CreateEvent(ctx, argus.Event{IncidentID: id, Timestamp: now, Type: t, Description: comment}, ss.user, now)
-		return err
-	}
-	switch r.PathValue("action") {
-	case "ack":
-		ack := argus.Ack{Event: argus.Event{IncidentID: id, Timestamp: now, Description: comment}}
-		if v := strings.TrimSpace(r.PostFormValue("expiration")); v != "" {
-			t, perr := time.ParseInLocation("2006-01-02T15:04", v, s.loc)
-			if perr != nil {
-				s.showIncident(w, r, ss, http.StatusBadRequest, "Give the expiry as a date and a time.")
-				return
-			}
-			ack.Expiration = &t
-		}
-		_, err = s.st.CreateAck(ctx, ack, ss.user, now)
-	case "close":
-		err = event(argus.EventClose)
-	case "reopen":
-		err = event(argus.EventReopen)
-	case "comment":
-		if comment == "" {
-			s.showIncident(w, r, ss, http.StatusBadRequest, "Write a comment first.")
-			return
-		}
-		err = event(argus.EventOther)
-	case "ticket":
-		ticket := strings.TrimSpace(r.PostFormValue("ticket_url"))
-		if ticket != "" && (utf8.RuneCountInString(ticket) > api.MaxURLLength || !argus.ValidURL(ticket)) {
-			s.showIncident(w, r, ss, http.StatusBadRequest, "Enter a valid URL for the ticket.")
-			return
-		}
-		err = s.st.SetTicketURL(ctx, id, ticket)
-	default:
-		s.fail(w, r, fmt.Errorf("web: action %q: %w", r.PathValue("action"), argus.ErrNotFound))
-		return
-	}
+	err = s.apply(r.Context(), ss.user, id, r.PathValue("action"), r.PostForm)
+	var bad formError
 	switch {
 	case err == nil:
 		http.Redirect(w, r, path.Join("/incidents", strconv.FormatInt(id, 10))+"/", http.StatusSeeOther)
+	case errors.As(err, &bad):
+		s.showIncident(w, r, ss, http.StatusBadRequest, string(bad))
 	case argus.Refusals(err) != nil && !errors.Is(err, argus.ErrNotFound):
 		s.showIncident(w, r, ss, http.StatusBadRequest, describe(err))
 	default:
 		s.fail(w, r, err)
 	}
+}
+
+// formError is a form the page refuses before the store sees it.
+type formError string
+
+func (e formError) Error() string { return string(e) }
+
+// apply does one action of u on the incident with the form's fields:
+// "comment" for all, "expiration" for ack, "ticket_url" for ticket. The
+// store applies the rules.
+func (s *Server) apply(ctx context.Context, u *argus.User, id int64, action string, form url.Values) error {
+	now := s.now()
+	comment := strings.TrimSpace(form.Get("comment"))
+	if utf8.RuneCountInString(comment) > api.MaxDescriptionLength {
+		return formError(fmt.Sprintf("A comment may have at most %d characters.", api.MaxDescriptionLength))
+	}
+	event := func(t argus.EventType) error {
+		_, err := s.st.CreateEvent(ctx, argus.Event{IncidentID: id, Timestamp: now, Type: t, Description: comment}, u, now)
+		return err
+	}
+	switch action {
+	case "ack":
+		ack := argus.Ack{Event: argus.Event{IncidentID: id, Timestamp: now, Description: comment}}
+		if v := strings.TrimSpace(form.Get("expiration")); v != "" {
+			t, err := time.ParseInLocation("2006-01-02T15:04", v, s.loc)
+			if err != nil {
+				return formError("Give the expiry as a date and a time.")
+			}
+			ack.Expiration = &t
+		}
+		_, err := s.st.CreateAck(ctx, ack, u, now)
+		return err
+	case "close":
+		return event(argus.EventClose)
+	case "reopen":
+		return event(argus.EventReopen)
+	case "comment":
+		if comment == "" {
+			return formError("Write a comment first.")
+		}
+		return event(argus.EventOther)
+	case "ticket":
+		ticket := strings.TrimSpace(form.Get("ticket_url"))
+		if ticket != "" && (utf8.RuneCountInString(ticket) > api.MaxURLLength || !argus.ValidURL(ticket)) {
+			return formError("Enter a valid URL for the ticket.")
+		}
+		return s.st.SetTicketURL(ctx, id, ticket)
+	}
+	return fmt.Errorf("web: action %q: %w", action, argus.ErrNotFound)
+}
+
+// maxBulk bounds how many incidents one bulk action takes.
+const maxBulk = 500
+
+// bulkView is the outcome of a bulk action.
+type bulkView struct {
+	page
+	Action  string
+	Done    []int64
+	Refused []bulkRefusal
+	Back    string
+}
+
+type bulkRefusal struct {
+	ID      int64
+	Message string
+}
+
+// bulk applies one action to the incidents selected in the list, each by
+// the same rules as alone (one refused does not stop the others), and
+// shows what happened to each.
+func (s *Server) bulk(w http.ResponseWriter, r *http.Request, ss *session) {
+	v := bulkView{page: s.pageOf(r, "Bulk action"), Action: r.PostFormValue("action"), Back: safeNext(r.PostFormValue("back"))}
+	ids := r.PostForm["id"]
+	if len(ids) == 0 || len(ids) > maxBulk {
+		s.render(w, r, http.StatusBadRequest, "problem", problem{page: s.pageOf(r, "Nothing done"), Status: 400,
+			Message: fmt.Sprintf("Select between 1 and %d incidents first.", maxBulk)})
+		return
+	}
+	if !contains([]string{"ack", "close", "reopen", "ticket"}, v.Action) {
+		s.fail(w, r, fmt.Errorf("web: bulk action %q: %w", v.Action, argus.ErrNotFound))
+		return
+	}
+	for _, raw := range ids {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || id < 1 {
+			continue
+		}
+		err = s.apply(r.Context(), ss.user, id, v.Action, r.PostForm)
+		var bad formError
+		switch {
+		case err == nil:
+			v.Done = append(v.Done, id)
+		case errors.As(err, &bad):
+			v.Refused = append(v.Refused, bulkRefusal{id, string(bad)})
+		case errors.Is(err, argus.ErrNotFound):
+			v.Refused = append(v.Refused, bulkRefusal{id, "There is no such incident."})
+		case argus.Refusals(err) != nil:
+			v.Refused = append(v.Refused, bulkRefusal{id, describe(err)})
+		default:
+			s.fail(w, r, err)
+			return
+		}
+	}
+	status := http.StatusOK
+	if len(v.Done) == 0 {
+		status = http.StatusBadRequest
+	}
+	s.render(w, r, status, "bulk", &v)
 }
 
 // peerAddr is the client's address as the middleware chain worked it out.

@@ -7,7 +7,7 @@ import (
 
 // pageNames are the pages; each is templates/<name>.html defining
 // "content" inside templates/base.html.
-var pageNames = []string{"login", "incidents", "incident", "problem", "wall"}
+var pageNames = []string{"login", "incidents", "incident", "problem", "wall", "bulk"}
 
 // parsePages parses each page with the base layout and the partials
 // (row.html: one row of the incident list, also served alone for live

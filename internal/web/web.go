@@ -147,6 +147,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 		})))
 	}
 	mux.Handle("POST /incidents/{pk}/{action}/{$}", s.secure(s.user(s.act)))
+	mux.Handle("POST /incidents/bulk/{$}", s.secure(s.user(s.bulk)))
 }
 
 // secure sets the headers every page carries: a Content-Security-Policy
@@ -318,10 +319,12 @@ type page struct {
 	Live string
 	// Wall drops the header: the wall screen has no controls.
 	Wall bool
+	// Keys loads the list's keyboard shortcuts.
+	Keys bool
 }
 
 func (s *Server) pageOf(r *http.Request, title string) page {
-	p := page{Title: title}
+	p := page{Title: title, Keys: title == "Incidents"}
 	if s.hub != nil {
 		switch title {
 		case "Incidents":

@@ -368,6 +368,33 @@ func TestIncidentPages(t *testing.T) {
 				t.Errorf("events = %s", got)
 			}
 		})
+		t.Run("bulk actions", func(t *testing.T) {
+			one := s.incident("c first of two", 3)
+			two := s.incident("d second of two", 3)
+			token := s.csrf("/incidents/")
+			s.get("/incidents/").want(t, http.StatusOK, `name="id" value="`+itoa(one.ID)+`" form="bulk"`)
+			ids := []string{itoa(one.ID), itoa(two.ID)}
+			s.post("/incidents/bulk/", url.Values{"csrf_token": {token}, "action": {"ack"}, "id": ids, "comment": {"both"},
+				"back": {"/incidents/?show=all"}}).want(t, http.StatusOK, "2 done", `href="/incidents/?show=all"`)
+			for _, inc := range []argus.Incident{one, two} {
+				acks, err := s.st.Acks(context.Background(), inc.ID)
+				if err != nil || len(acks) != 1 || acks[0].Event.Description != "both" {
+					t.Errorf("acks of %d = %+v, %v; want the bulk ack", inc.ID, acks, err)
+				}
+			}
+			s.post("/incidents/"+itoa(one.ID)+"/close/", url.Values{"csrf_token": {token}}).want(t, http.StatusSeeOther)
+			p := s.post("/incidents/bulk/", url.Values{"csrf_token": {token}, "action": {"close"}, "id": append(ids, "99999")})
+			p.want(t, http.StatusOK, "1 done, 2 refused", "The incident is already closed.", "There is no such incident.")
+			s.post("/incidents/bulk/", url.Values{"csrf_token": {token}, "action": {"close"}}).want(t, http.StatusBadRequest, "Select between")
+			s.post("/incidents/bulk/", url.Values{"csrf_token": {token}, "action": {"delete"}, "id": ids}).want(t, http.StatusNotFound)
+			s.post("/incidents/bulk/", url.Values{"action": {"reopen"}, "id": ids}).want(t, http.StatusForbidden)
+			p = s.post("/incidents/bulk/", url.Values{"csrf_token": {token}, "action": {"ack"}, "id": ids,
+				"back": {"https://evil.example/"}})
+			p.want(t, http.StatusOK, `href="/incidents/"`)
+			if strings.Contains(p.body, "evil.example") {
+				t.Error("the way back leads to another site")
+			}
+		})
 		t.Run("a source system gets no actions", func(t *testing.T) {
 			src, _ := storetest.Source(t, s.st, "gwx", "nav", start)
 			if err := s.st.SetPassword(context.Background(), src.UserID, mustHash(t)); err != nil {
