@@ -120,14 +120,14 @@ var (
 // listView is the incident list.
 type listView struct {
 	page
-	Show      string
-	MaxLevel  int
-	Source    int64
-	Tags      string
-	Search    string
-	From, To  string // datetime-local values
+	Show     string
+	MaxLevel int
+	Source   int64
+	Tags     string
+	Search   string
+	From, To string // datetime-local values
 	// Back is this page's own path and query, where a bulk action returns.
-	Back string
+	Back      string
 	Sources   []argus.Source
 	Incidents []argus.Incident
 	Now       time.Time
