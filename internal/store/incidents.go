@@ -303,7 +303,9 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 	}
 	if f.Search != "" {
 		p := q.arg(likePattern(f.Search))
-		q.where("(" + s.dialect.ilike("i.description", p) + " OR EXISTS (SELECT 1 FROM argus_incident_event e WHERE e.incident_id = i.id AND " +
+		// The events are read once (an uncorrelated subquery), not once
+		// per incident.
+		q.where("(" + s.dialect.ilike("i.description", p) + " OR i.id IN (SELECT e.incident_id FROM argus_incident_event e WHERE " +
 			s.dialect.ilike("e.description", p) + "))")
 	}
 	if f.MaxLevel != 0 {

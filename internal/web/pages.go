@@ -260,7 +260,9 @@ type wallView struct {
 	page
 	Levels         []wallLevel
 	Total, Unacked int
-	Now            time.Time
+	// More is true when more incidents are open than the wall shows.
+	More bool
+	Now  time.Time
 }
 
 type wallLevel struct {
@@ -287,7 +289,7 @@ const wallNew = 15 * time.Minute
 // reconnects by itself forever.
 func (s *Server) wall(w http.ResponseWriter, r *http.Request, _ *session) {
 	v := wallView{page: s.pageOf(r, "Wall"), Now: s.now()}
-	list, _, err := s.st.Incidents(r.Context(), store.IncidentFilter{Open: new(true)}, nil, 0, v.Now)
+	list, more, err := s.st.Incidents(r.Context(), store.IncidentFilter{Open: new(true)}, nil, wallMax, v.Now)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -308,8 +310,13 @@ func (s *Server) wall(w http.ResponseWriter, r *http.Request, _ *session) {
 			v.Levels = append(v.Levels, wallLevel{Level: l, Name: levelName(l), Incidents: byLevel[l]})
 		}
 	}
+	v.More = more
 	s.render(w, r, http.StatusOK, "wall", &v)
 }
+
+// wallMax is how many incidents the wall shows, the newest: more do not
+// fit on any screen.
+const wallMax = 300
 
 // localLink keeps the path and query of an absolute link of the API's.
 func localLink(link string) string {

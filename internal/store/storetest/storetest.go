@@ -206,3 +206,137 @@ func Source(t testing.TB, st *store.Store, name, typ string, now time.Time) (arg
 	}
 	return src, u
 }
+
+// SeedIncidents stores n incidents of src for benchmarks, in one
+// transaction with batched INSERTs: incident i starts i minutes before
+// now; 40% are open (infinity), 40% closed, 20% stateless, each with an
+// STA event and three tags (object, location, problem); every 50th is
+// acked by ackBy, half of those with an expired ack. The store must hold
+// no incidents, events or tags yet.
+func SeedIncidents(b testing.TB, st *store.Store, src argus.Source, ackBy argus.User, n int, now time.Time) {
+	b.Helper()
+	ctx := context.Background()
+	tx, err := st.DB().BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	pg := st.IsPostgres()
+	// ts is a time as the store writes it (store/dialect.go): fixed-width
+	// UTC text on SQLite, a timestamptz or 'infinity' on PostgreSQL.
+	ts := func(t time.Time) any {
+		switch {
+		case pg && argus.IsInfinity(t):
+			return "infinity"
+		case pg:
+			return t
+		}
+		return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+	}
+	const (
+		objects   = 2000
+		locations = 50
+		problems  = 10
+	)
+	// batch inserts rows of width columns, a statement per rows that fill
+	// about 2000 parameters.
+	batch := func(insert string, width, count int, row func(i int) []any) {
+		b.Helper()
+		per := max(1, 2000/width)
+		var sqlText strings.Builder
+		args := make([]any, 0, per*width)
+		for from := 0; from < count; from += per {
+			sqlText.Reset()
+			sqlText.WriteString(insert)
+			args = args[:0]
+			for i := from; i < min(count, from+per); i++ {
+				if i > from {
+					sqlText.WriteString(", ")
+				}
+				sqlText.WriteByte('(')
+				for c := range width {
+					if c > 0 {
+						sqlText.WriteString(", ")
+					}
+					fmt.Fprintf(&sqlText, "$%d", len(args)+c+1)
+				}
+				sqlText.WriteByte(')')
+				args = append(args, row(i)...)
+			}
+			if _, err := tx.ExecContext(ctx, sqlText.String(), args...); err != nil {
+				b.Fatalf("%s…: %v", insert, err)
+			}
+		}
+	}
+	// Tags: ids 1.. in the order object, location, problem.
+	// tagOf is the key and value of the tag at index i (id i+1).
+	tagOf := func(i int) (string, string) {
+		switch {
+		case i < objects:
+			return "object", fmt.Sprintf("box%d", i)
+		case i < objects+locations:
+			return "location", fmt.Sprintf("site%d", i-objects)
+		}
+		return "problem", fmt.Sprintf("p%d", i-objects-locations)
+	}
+	batch(`INSERT INTO argus_incident_tag (id, key, value) VALUES `, 3, objects+locations+problems, func(i int) []any {
+		k, v := tagOf(i)
+		return []any{i + 1, k, v}
+	})
+	// Incident i (id i+1) starts i minutes before the clock.
+	startOf := func(i int) time.Time { return now.Add(-time.Duration(i) * time.Minute) }
+	batch(`INSERT INTO argus_incident_incident (id, start_time, end_time, source_id, source_incident_id, description, level) VALUES `,
+		7, n, func(i int) []any {
+			var end any
+			switch i % 10 {
+			case 0, 1, 2, 3:
+				end = ts(argus.Infinity)
+			case 4, 5, 6, 7:
+				end = ts(startOf(i).Add(30 * time.Minute))
+			}
+			return []any{i + 1, ts(startOf(i)), end, src.ID, fmt.Sprint("seed-", i), fmt.Sprintf("Box %d down", i), 1 + i%5}
+		})
+	batch(`INSERT INTO argus_incident_incidenttagrelation (tag_id, incident_id, tag_key, tag_value, added_by_id, added_time) VALUES `,
+		6, 3*n, func(j int) []any {
+			i := j / 3
+			tag := []int{1 + i%objects, 1 + objects + i%locations, 1 + objects + locations + i%problems}[j%3]
+			k, v := tagOf(tag - 1)
+			return []any{tag, i + 1, k, v, src.UserID, ts(startOf(i))}
+		})
+	// STA events have ids 1..n; ACK events follow.
+	batch(`INSERT INTO argus_incident_event (id, incident_id, actor_id, timestamp, received, type, description) VALUES `,
+		7, n, func(i int) []any {
+			return []any{i + 1, i + 1, src.UserID, ts(startOf(i)), ts(startOf(i)), "STA", ""}
+		})
+	acked := n / 50
+	batch(`INSERT INTO argus_incident_event (id, incident_id, actor_id, timestamp, received, type, description) VALUES `,
+		7, acked, func(k int) []any {
+			i := k * 50
+			return []any{n + k + 1, i + 1, ackBy.ID, ts(startOf(i).Add(time.Minute)), ts(startOf(i).Add(time.Minute)), "ACK", "on it"}
+		})
+	batch(`INSERT INTO argus_incident_acknowledgement (event_id, expiration) VALUES `, 2, acked, func(k int) []any {
+		if k%2 == 1 {
+			return []any{n + k + 1, ts(startOf(k * 50).Add(time.Hour))} // expired unless it started within the hour
+		}
+		return []any{n + k + 1, nil}
+	})
+	if pg {
+		// Explicit ids leave the identity sequences behind.
+		for _, table := range []string{"argus_incident_tag", "argus_incident_incident", "argus_incident_event"} {
+			if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), (SELECT max(id) FROM `+table+`))`); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	// PostgreSQL's autovacuum analyzes a table soon after a bulk load;
+	// do it now so that every run plans with the same statistics. SQLite
+	// has none unless the application runs ANALYZE, which Argus does not.
+	if pg {
+		if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
