@@ -75,4 +75,3 @@ func BenchmarkPages(b *testing.B) {
 		})
 	}
 }
-
