@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"slices"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -134,15 +135,66 @@ type listView struct {
 	Next      string
 	Previous  string
 	Errors    []string
+	// Cols are the columns the user chose to see; PageSize how many rows.
+	Cols     map[string]bool
+	PageSize int
 }
 
-// webPageSize is how many incidents a page of the list shows.
+// webPageSize is how many incidents a page of the list shows unless the
+// user chose otherwise.
 const webPageSize = 50
+
+// Columns of the list one may hide (level and the selection stay), in
+// their order, and the page sizes one may choose.
+var (
+	columns   = []string{"started", "source", "description", "tags", "state", "ticket"}
+	pageSizes = []int{25, 50, 100, 200}
+)
+
+// listPrefs is the user's choice of columns and page size, the defaults
+// where they made none.
+func (s *Server) listPrefs(ctx context.Context, userID int64) (map[string]bool, int, error) {
+	p, err := s.st.Preferences(ctx, userID)
+	if err != nil {
+		return nil, 0, err
+	}
+	cols := map[string]bool{}
+	if p.Columns == nil {
+		p.Columns = columns
+	}
+	for _, c := range p.Columns {
+		cols[c] = true
+	}
+	size := p.PageSize
+	if !slices.Contains(pageSizes, size) {
+		size = webPageSize
+	}
+	return cols, size, nil
+}
+
+// preferences stores the list's columns and page size the user chose, and
+// goes back to the list.
+func (s *Server) preferences(w http.ResponseWriter, r *http.Request, ss *session) {
+	p := store.Preferences{Columns: []string{}}
+	for _, c := range columns {
+		if slices.Contains(r.PostForm["column"], c) {
+			p.Columns = append(p.Columns, c)
+		}
+	}
+	if n, err := strconv.Atoi(r.PostFormValue("page_size")); err == nil && slices.Contains(pageSizes, n) {
+		p.PageSize = n
+	}
+	if err := s.st.SetPreferences(r.Context(), ss.user.ID, p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, safeNext(r.PostFormValue("back")), http.StatusSeeOther)
+}
 
 // incidents lists incidents with the API's filters (one query path):
 // open ones by default, then unacked, acked or all; at most a level;
 // one source; tags ("key=value", comma-separated); pages by cursor.
-func (s *Server) incidents(w http.ResponseWriter, r *http.Request, _ *session) {
+func (s *Server) incidents(w http.ResponseWriter, r *http.Request, ss *session) {
 	v := listView{page: s.pageOf(r, "Incidents"), Now: s.now(), Back: r.URL.RequestURI()}
 	f := s.listFilter(r.URL.Query(), &v)
 	cursor, err := api.DecodeCursor(r.URL.Query().Get("cursor"))
@@ -150,7 +202,11 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request, _ *session) {
 		cursor = nil // an old or edited link: start from the top
 	}
 	ctx := r.Context()
-	list, more, err := s.st.Incidents(ctx, f, cursor, webPageSize, v.Now)
+	if v.Cols, v.PageSize, err = s.listPrefs(ctx, ss.user.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, more, err := s.st.Incidents(ctx, f, cursor, v.PageSize, v.Now)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -228,12 +284,13 @@ const maxSearchLength = 200
 type rowView struct {
 	Incident *argus.Incident
 	Now      time.Time
+	Cols     map[string]bool
 }
 
 // row answers one incident's row of the list as the list's filters (the
 // query) show it, for a live update to put in place; 204 when the
 // incident no longer passes them, and the row should go.
-func (s *Server) row(w http.ResponseWriter, r *http.Request, _ *session) {
+func (s *Server) row(w http.ResponseWriter, r *http.Request, ss *session) {
 	id, err := api.PathID(r, "pk")
 	if err != nil {
 		s.fail(w, r, err)
@@ -252,7 +309,12 @@ func (s *Server) row(w http.ResponseWriter, r *http.Request, _ *session) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	s.renderPart(w, r, "incidents", "row", rowView{Incident: &list[0], Now: now})
+	cols, _, err := s.listPrefs(r.Context(), ss.user.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderPart(w, r, "incidents", "row", rowView{Incident: &list[0], Now: now, Cols: cols})
 }
 
 // wallView is the wall screen: open incidents by level.
@@ -546,7 +608,11 @@ func (s *Server) funcs() template.FuncMap {
 			return inc.EndTime.In(s.loc).Format("2006-01-02 15:04:05")
 		},
 		"levelName": levelName,
-		"row":       func(inc argus.Incident, now time.Time) rowView { return rowView{Incident: &inc, Now: now} },
+		"row": func(inc argus.Incident, now time.Time, cols map[string]bool) rowView {
+			return rowView{Incident: &inc, Now: now, Cols: cols}
+		},
+		"columns":   func() []string { return columns },
+		"pageSizes": func() []int { return pageSizes },
 		"open":      func(inc argus.Incident, now time.Time) bool { return inc.Open(now) },
 		"csrfField": func(token string) template.HTML {
 			return template.HTML(`<input type="hidden" name="csrf_token" value="` + template.HTMLEscapeString(token) + `">`)

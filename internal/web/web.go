@@ -148,6 +148,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	}
 	mux.Handle("POST /incidents/{pk}/{action}/{$}", s.secure(s.user(s.act)))
 	mux.Handle("POST /incidents/bulk/{$}", s.secure(s.user(s.bulk)))
+	mux.Handle("POST /preferences/{$}", s.secure(s.user(s.preferences)))
 }
 
 // secure sets the headers every page carries: a Content-Security-Policy

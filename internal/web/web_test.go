@@ -395,6 +395,46 @@ func TestIncidentPages(t *testing.T) {
 				t.Error("the way back leads to another site")
 			}
 		})
+		t.Run("columns and page size", func(t *testing.T) {
+			token := s.csrf("/incidents/")
+			s.post("/preferences/", url.Values{"column": {"source", "nonsense"}, "page_size": {"25"}, "back": {"/incidents/"}}).
+				want(t, http.StatusForbidden)
+			p := s.post("/preferences/", url.Values{"csrf_token": {token}, "column": {"source", "nonsense"}, "page_size": {"25"},
+				"back": {"/incidents/?show=all"}})
+			if p.status != http.StatusSeeOther || p.header.Get("Location") != "/incidents/?show=all" {
+				t.Fatalf("save preferences: %d %q", p.status, p.header.Get("Location"))
+			}
+			p = s.get("/incidents/?show=all")
+			p.want(t, http.StatusOK, "<th scope=\"col\">Source</th>", `value="25" selected`)
+			if strings.Contains(p.body, ">Tags</th>") || strings.Contains(p.body, "host=core1") {
+				t.Error("the tags column shows after it was hidden")
+			}
+			if strings.Contains(p.body, "router down") {
+				t.Error("descriptions show after the column was hidden")
+			}
+			if r := s.get("/incidents/" + itoa(critical.ID) + "/row/?show=all"); strings.Contains(r.body, "host=core1") {
+				t.Error("a live row shows the hidden tags column")
+			}
+			filler, fillerUser := storetest.Source(t, s.st, "filler", "nav", start)
+			for range 30 {
+				if _, _, err := s.st.CreateIncident(context.Background(), store.NewIncident{SourceID: filler.ID, StartTime: start,
+					Description: "filler", Level: 5}, fillerUser.ID, start); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := strings.Count(s.get("/incidents/?show=all").body, `name="id" value=`); n != 25 {
+				t.Errorf("a page holds %d rows; want the chosen 25", n)
+			}
+			s.post("/preferences/", url.Values{"csrf_token": {token}, "column": {"started", "source", "description", "tags", "state", "ticket"},
+				"page_size": {"7"}}).want(t, http.StatusSeeOther) // 7 is no choice: the default
+			all, _, err := s.st.Incidents(context.Background(), store.IncidentFilter{}, nil, 0, start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(s.get("/incidents/?show=all").body, `name="id" value=`); n != len(all) || n <= 25 {
+				t.Errorf("a page holds %d rows; want all %d at the default 50", n, len(all))
+			}
+		})
 		t.Run("a source system gets no actions", func(t *testing.T) {
 			src, _ := storetest.Source(t, s.st, "gwx", "nav", start)
 			if err := s.st.SetPassword(context.Background(), src.UserID, mustHash(t)); err != nil {
