@@ -3,12 +3,12 @@ package web
 import (
 	"context"
 	"errors"
-	"slices"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
