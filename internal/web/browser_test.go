@@ -174,14 +174,22 @@ func TestBrowser(t *testing.T) {
 	}
 	screenshot(ctx, t, "incident", false)
 	screenshot(ctx, t, "incident", true)
+	// With htmx the forms update the page in place: a mark left on the
+	// page survives them, which a reload would wipe.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.argusMark = true`)); err != nil {
+		t.Fatal(err)
+	}
 	step(ctx, t, "close",
-		chromedp.Submit(C(`form[action$="/close/"] button`)),
+		chromedp.Click(C(`form[action$="/close/"] button`)),
 		chromedp.WaitVisible(C("#incident-state .badge.closed")),
 	)
 	step(ctx, t, "reopen",
-		chromedp.Submit(C(`form[action$="/reopen/"] button`)),
+		chromedp.Click(C(`form[action$="/reopen/"] button`)),
 		chromedp.WaitVisible(C("#incident-state .badge.open")),
 	)
+	if mark, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.argusMark === true`)); err != nil || !mark {
+		t.Errorf("the page was reloaded by close and reopen (%v); want them done in place", err)
+	}
 
 	step(ctx, t, "bulk-acknowledge two rows",
 		chromedp.Navigate(s.srv.URL+"/incidents/?show=unacked"),
