@@ -19,6 +19,7 @@ import (
 	"github.com/argus-go/argus/internal/realtime"
 	"github.com/argus-go/argus/internal/store"
 	"github.com/argus-go/argus/internal/store/storetest"
+	"github.com/argus-go/argus/internal/testdb"
 )
 
 // wsServer is the API with a hub that hears the database, as argus serve
@@ -161,4 +162,39 @@ func TestWSOpen(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestWSOpenAcrossInstances checks D36 for ws/open/ on PostgreSQL: a
+// change committed through one instance reaches a socket connected to
+// another.
+func TestWSOpenAcrossInstances(t *testing.T) {
+	dsn := testdb.PostgresDSN(t) // skips without PostgreSQL
+	a, b := storetest.Open(t, dsn), storetest.Open(t, dsn)
+	wsServer(t, a, api.Options{})
+	srvB := wsServer(t, b, api.Options{})
+	ctx := context.Background()
+	u := authtest.User(t, a, "kari", false, start)
+	key := authtest.Token(t, a, u.ID, start)
+	c, _, err := websocket.Dial(ctx, wsURL(srvB, "/ws/open/?token="+key), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow() //nolint:errcheck // the test is over
+	if err := wsjson.Write(ctx, c, map[string]string{"action": "subscribe"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := wsRead(t, c); m["type"] != "subscribed" {
+		t.Fatalf("subscribed = %v", m)
+	}
+	src, srcUser := storetest.Source(t, a, "gw1", "nav", start)
+	inc, _, err := a.CreateIncident(ctx, store.NewIncident{SourceID: src.ID, StartTime: start, Description: "on a", Level: 1},
+		srcUser.ID, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := wsRead(t, c)
+	payload, _ := m["payload"].(map[string]any)
+	if m["type"] != "created" || payload["pk"] != float64(inc.ID) {
+		t.Errorf("instance b's socket got %v; want the creation of incident %d on instance a", m, inc.ID)
+	}
 }
