@@ -305,12 +305,17 @@ func TestIncidentPages(t *testing.T) {
 	eachSite(t, func(t *testing.T, s *site) {
 		authtest.User(t, s.st, "kari", false, start)
 		critical := s.incident("a <b>core</b> router down", 1, argus.Tag{Key: "host", Value: "core1"})
+		if _, err := s.st.UpdateIncident(context.Background(), critical.ID, store.IncidentChange{
+			DetailsURL: new("https://nav.example.org/core1")}, &argus.User{IsSuperuser: true}, start); err != nil {
+			t.Fatal(err)
+		}
 		minor := s.incident("b disk 80% full", 4)
 		s.login("kari")
 
 		t.Run("list", func(t *testing.T) {
 			p := s.get("/incidents/")
-			p.want(t, http.StatusOK, "a &lt;b&gt;core&lt;/b&gt; router down", "b disk 80% full", "host=core1", "Critical")
+			p.want(t, http.StatusOK, "a &lt;b&gt;core&lt;/b&gt; router down", "b disk 80% full", "host=core1", "Critical",
+				`<a href="https://nav.example.org/core1" rel="noreferrer">details</a>`)
 			if strings.Contains(p.body, "<b>core</b>") {
 				t.Error("the description was not escaped")
 			}
