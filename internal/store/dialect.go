@@ -233,13 +233,27 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, m *messageRows) 
 // where 500 take 13 (BenchmarkDispatch10kProfiles).
 const rowsPerInsert = 50
 
-// ilike is "column matches the LIKE pattern p, in any case", with \ as
-// the escape character: ILIKE on PostgreSQL, where every letter's case is
-// ignored; LIKE on SQLite, which ignores the case of ASCII letters only
-// (Æ and æ differ there).
-func (d dialect) ilike(column, p string) string {
+// search is a query of the ids of the incidents whose description, or
+// the description of one of whose events, contains text, in any case.
+// Each half reads a trigram index of migration 00006: pg_trgm's GIN
+// indexes on PostgreSQL (ILIKE, where every letter's case is ignored),
+// FTS5 trigram tables on SQLite (whose LIKE ignores the case of ASCII
+// letters only: Æ and æ differ). q takes the pattern's parameter.
+// Texts of fewer than three characters read every row; so do texts
+// with %, _ or \ on SQLite, whose full-text index takes no ESCAPE.
+func (d dialect) search(q *query, text string) string {
 	if d == postgresDialect {
-		return column + " ILIKE " + p + ` ESCAPE '\'`
+		// Backslash is PostgreSQL's default LIKE escape; an ESCAPE clause
+		// would keep the index out.
+		p := q.arg(likePattern(text))
+		return "SELECT id FROM argus_incident_incident WHERE description ILIKE " + p +
+			" UNION SELECT incident_id FROM argus_incident_event WHERE description ILIKE " + p
 	}
-	return column + " LIKE " + p + ` ESCAPE '\'`
+	like := "LIKE " + q.arg("%"+text+"%")
+	if strings.ContainsAny(text, `%_\`) {
+		like = "LIKE " + q.arg(likePattern(text)) + ` ESCAPE '\'`
+	}
+	return "SELECT rowid FROM argus_search_incident WHERE description " + like +
+		" UNION SELECT e.incident_id FROM argus_search_event s JOIN argus_incident_event e ON e.id = s.rowid" +
+		" WHERE s.description " + like
 }

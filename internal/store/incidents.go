@@ -302,11 +302,7 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 		q.where("i.id = " + q.arg(f.ID))
 	}
 	if f.Search != "" {
-		p := q.arg(likePattern(f.Search))
-		// The events are read once (an uncorrelated subquery), not once
-		// per incident.
-		q.where("(" + s.dialect.ilike("i.description", p) + " OR i.id IN (SELECT e.incident_id FROM argus_incident_event e WHERE " +
-			s.dialect.ilike("e.description", p) + "))")
+		q.where("i.id IN (" + s.dialect.search(q, f.Search) + ")")
 	}
 	if f.MaxLevel != 0 {
 		q.where("i.level <= " + q.arg(f.MaxLevel))

@@ -12,7 +12,8 @@ import (
 
 // TestIncidentSearch checks the incident filter's text search: in
 // descriptions and in events' descriptions, whatever the case of ASCII
-// letters, with LIKE's own characters taken literally.
+// letters, with LIKE's own characters taken literally, through the
+// trigram indexes and, for texts they cannot serve, without them.
 func TestIncidentSearch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -46,6 +47,8 @@ func TestIncidentSearch(t *testing.T) {
 			{"_", []string{"link_1 flapping"}},
 			{`\`, nil},
 			{"VENDOR", []string{"quiet"}},
+			{"ro", []string{"Core router DOWN", "quiet"}}, // shorter than a trigram
+			{"ll", []string{"disk 80% full"}},
 			{"nowhere", nil},
 		} {
 			list, _, err := st.Incidents(ctx, store.IncidentFilter{Search: tt.search}, nil, 0, t0)
