@@ -257,3 +257,13 @@ func (d dialect) search(q *query, text string) string {
 		" UNION SELECT e.incident_id FROM argus_search_event s JOIN argus_incident_event e ON e.id = s.rowid" +
 		" WHERE s.description " + like
 }
+
+// ilike is "column matches the LIKE pattern p, in any case", with \ as
+// the escape character: ILIKE on PostgreSQL, where every letter's case is
+// ignored; LIKE on SQLite, which ignores the case of ASCII letters only.
+func (d dialect) ilike(column, p string) string {
+	if d == postgresDialect {
+		return column + " ILIKE " + p
+	}
+	return column + " LIKE " + p + ` ESCAPE '\'`
+}

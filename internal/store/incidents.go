@@ -184,6 +184,11 @@ type IncidentFilter struct {
 	// one of whose events, contains the text, in any case; "" does not
 	// filter.
 	Search string
+
+	// commonText is set by Incidents when the search text is in so many
+	// descriptions that walking the newest incidents finds a page sooner
+	// than collecting every match.
+	commonText bool
 }
 
 // Cursor is a position in the incident order (-start_time, -pk): the
@@ -208,6 +213,25 @@ func (q *query) arg(v any) string {
 }
 
 func (q *query) where(cond string) { q.conds = append(q.conds, cond) }
+
+// commonTextRows is how many matching descriptions make a search text
+// common (commonText).
+const commonTextRows = 500
+
+// commonText reports whether at least commonTextRows incidents have text
+// in their description, asking the trigram index (PostgreSQL). For such
+// a text a page of the newest matches is found soonest by walking the
+// incidents newest first; for a rare one, by asking the indexes for
+// every match. The planner cannot tell the two apart from its estimates.
+func (s *Store) commonText(ctx context.Context, text string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM argus_incident_incident
+		WHERE description ILIKE $1 LIMIT `+strconv.Itoa(commonTextRows)+`) m`, likePattern(text)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: count matches of a search: %w", err)
+	}
+	return n >= commonTextRows, nil
+}
 
 // likePattern is a LIKE pattern for text containing s, its own % and _
 // (and the escape character) escaped with \.
@@ -301,7 +325,12 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 	if f.ID != 0 {
 		q.where("i.id = " + q.arg(f.ID))
 	}
-	if f.Search != "" {
+	switch {
+	case f.Search != "" && f.commonText:
+		p := q.arg(likePattern(f.Search))
+		q.where("(" + s.dialect.ilike("i.description", p) + " OR EXISTS (SELECT 1 FROM argus_incident_event e WHERE e.incident_id = i.id AND " +
+			s.dialect.ilike("e.description", p) + "))")
+	case f.Search != "":
 		q.where("i.id IN (" + s.dialect.search(q, f.Search) + ")")
 	}
 	if f.MaxLevel != 0 {
@@ -343,6 +372,11 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 // reports whether rows remain beyond the page in its direction. It costs
 // two queries however many rows it returns.
 func (s *Store) Incidents(ctx context.Context, f IncidentFilter, cursor *Cursor, limit int, now time.Time) (list []argus.Incident, more bool, err error) {
+	if f.Search != "" && limit > 0 && s.dialect == postgresDialect {
+		if f.commonText, err = s.commonText(ctx, f.Search); err != nil {
+			return nil, false, err
+		}
+	}
 	q := &query{}
 	nowArg := q.arg(s.dialect.t(now))
 	s.filterIncidents(q, f, nowArg)

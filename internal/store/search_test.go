@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/store"
@@ -67,6 +68,46 @@ func TestIncidentSearch(t *testing.T) {
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
 				t.Errorf("search %q = %v; want %v %v", tt.search, got, want, tt.want)
+			}
+		}
+	})
+}
+
+// TestIncidentSearchCommonText checks a page of a search for a text that
+// hundreds of incidents share, which PostgreSQL answers by walking the
+// newest incidents instead of collecting every match: the same page as
+// the whole list's first.
+func TestIncidentSearchCommonText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		src, u := storetest.Source(t, st, "gw", "nav", t0)
+		for i := range 520 {
+			desc := "port down"
+			if i%3 == 0 {
+				desc = "Box down"
+			}
+			_, _, err := st.CreateIncident(ctx, store.NewIncident{SourceID: src.ID, StartTime: t0.Add(time.Duration(i) * time.Second),
+				Description: desc, Level: 3}, u.ID, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, text := range []string{"down", "box"} {
+			all, _, err := st.Incidents(ctx, store.IncidentFilter{Search: text}, nil, 0, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, more, err := st.Incidents(ctx, store.IncidentFilter{Search: text}, nil, 50, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) != 50 || !more {
+				t.Fatalf("search %q: a page of %d, more %v; want 50 and more", text, len(page), more)
+			}
+			for i := range page {
+				if page[i].ID != all[i].ID {
+					t.Fatalf("search %q: page[%d] = incident %d; the full list has %d there", text, i, page[i].ID, all[i].ID)
+				}
 			}
 		}
 	})
