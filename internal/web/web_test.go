@@ -628,3 +628,47 @@ func TestLiveAcrossInstances(t *testing.T) {
 	// b renders the row from the shared database.
 	b.get("/incidents/"+itoa(inc.ID)+"/row/").want(t, http.StatusOK, "a core down")
 }
+
+// TestEveryPageNeedsALogin checks every page and form of the UI: a
+// browser without a session is sent to the login page and changes
+// nothing, and a logged-in one without the form's CSRF token is refused.
+func TestEveryPageNeedsALogin(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		authtest.User(t, s.st, "kari", false, start)
+		inc := s.incident("x down", 2)
+		id := itoa(inc.ID)
+		before := storetest.Snapshot(t, s.st)
+		anonymous := newBrowser(t)
+		for _, path := range []string{"/incidents/", "/incidents/" + id + "/", "/incidents/" + id + "/row/", "/wall/", "/live/"} {
+			p := s.do(anonymous, http.MethodGet, path, nil, nil)
+			if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/login/") {
+				t.Errorf("anonymous GET %s: %d %q; want 303 to the login page", path, p.status, p.header.Get("Location"))
+			}
+		}
+		forms := []string{"/logout/", "/incidents/" + id + "/ack/", "/incidents/" + id + "/close/", "/incidents/" + id + "/comment/",
+			"/incidents/" + id + "/ticket/", "/incidents/bulk/", "/preferences/"}
+		for _, path := range forms {
+			form := url.Values{"id": {id}, "action": {"ack"}, "comment": {"x"}, "ticket_url": {"https://t.example.org/"}}
+			if p := s.do(anonymous, http.MethodPost, path, form, nil); p.status != http.StatusSeeOther {
+				t.Errorf("anonymous POST %s: %d; want 303 to the login page", path, p.status)
+			}
+		}
+		s.login("kari")
+		for _, path := range forms {
+			form := url.Values{"id": {id}, "action": {"ack"}, "comment": {"x"}, "ticket_url": {"https://t.example.org/"}}
+			if p := s.post(path, form); p.status != http.StatusForbidden {
+				t.Errorf("POST %s without a CSRF token: %d; want 403", path, p.status)
+			}
+		}
+		// The login itself added a session row; nothing else changed.
+		if _, err := s.st.DB().ExecContext(context.Background(), `DELETE FROM argus_auth_session`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.st.DB().ExecContext(context.Background(), `UPDATE argus_auth_user SET last_login = NULL`); err != nil {
+			t.Fatal(err)
+		}
+		if after := storetest.Snapshot(t, s.st); after != before {
+			t.Error("a refused page or form changed the database")
+		}
+	})
+}
