@@ -162,9 +162,15 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
+		// No form of ours comes near this; a bigger body is refused
+		// before it is read into memory.
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		next.ServeHTTP(w, r)
 	})
 }
+
+// maxFormBytes bounds a form's body.
+const maxFormBytes = 1 << 20
 
 // session is who is logged in, with the session's key.
 type session struct {
