@@ -219,15 +219,24 @@ func (q *query) where(cond string) { q.conds = append(q.conds, cond) }
 const commonTextRows = 500
 
 // commonText reports whether at least commonTextRows incidents have text
-// in their description, asking the trigram index (PostgreSQL). For such
-// a text a page of the newest matches is found soonest by walking the
-// incidents newest first; for a rare one, by asking the indexes for
-// every match. The planner cannot tell the two apart from its estimates.
+// in their description, asking the trigram index. For such a text a page
+// of the newest matches is found soonest by walking the incidents newest
+// first; for a rare one, by asking the indexes for every match. The
+// planners cannot tell the two apart from their estimates.
 func (s *Store) commonText(ctx context.Context, text string) (bool, error) {
+	q := `SELECT count(*) FROM (SELECT 1 FROM argus_incident_incident WHERE description ILIKE $1 LIMIT ` +
+		strconv.Itoa(commonTextRows) + `) m`
+	arg := likePattern(text)
+	if s.dialect == sqliteDialect {
+		if strings.ContainsAny(text, `%_\`) {
+			return false, nil // the full-text index cannot serve it: every row is read either way
+		}
+		q = `SELECT count(*) FROM (SELECT 1 FROM argus_search_incident WHERE description LIKE $1 LIMIT ` +
+			strconv.Itoa(commonTextRows) + `) m`
+		arg = "%" + text + "%"
+	}
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM argus_incident_incident
-		WHERE description ILIKE $1 LIMIT `+strconv.Itoa(commonTextRows)+`) m`, likePattern(text)).Scan(&n)
-	if err != nil {
+	if err := s.db.QueryRowContext(ctx, q, arg).Scan(&n); err != nil {
 		return false, fmt.Errorf("store: count matches of a search: %w", err)
 	}
 	return n >= commonTextRows, nil
@@ -372,7 +381,7 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 // reports whether rows remain beyond the page in its direction. It costs
 // two queries however many rows it returns.
 func (s *Store) Incidents(ctx context.Context, f IncidentFilter, cursor *Cursor, limit int, now time.Time) (list []argus.Incident, more bool, err error) {
-	if f.Search != "" && limit > 0 && s.dialect == postgresDialect {
+	if f.Search != "" && limit > 0 {
 		if f.commonText, err = s.commonText(ctx, f.Search); err != nil {
 			return nil, false, err
 		}
