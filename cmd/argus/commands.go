@@ -56,11 +56,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	hub := realtime.NewHub(1000)
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	defer stopHub()
-	go func() {
-		st.Listen(hubCtx, hub.Publish, func(err error) { // returns when hubCtx ends
-			log.Warn("lost the database's change notifications; live views reload", "err", err)
-		})
-	}()
+	hub.Follow(hubCtx, st, func(err error) {
+		log.Warn("lost the database's change notifications; live views reload", "err", err)
+	})
 	providers := loginProviders(cfg.Login)
 	var names []string
 	for _, p := range providers {

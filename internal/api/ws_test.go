@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,18 +26,7 @@ import (
 func wsServer(t *testing.T, st *store.Store, o api.Options) *httptest.Server {
 	hub := realtime.NewHub(100)
 	ctx, cancel := context.WithCancel(context.Background())
-	hearing := make(chan struct{})
-	var once sync.Once
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		st.Listen(ctx, func(cs []store.Change) {
-			if cs == nil {
-				once.Do(func() { close(hearing) })
-			}
-			hub.Publish(cs)
-		}, nil)
-	}()
+	hearing, done := hub.Follow(ctx, st, nil)
 	t.Cleanup(func() {
 		cancel()
 		<-done

@@ -6,6 +6,7 @@
 package realtime
 
 import (
+	"context"
 	"crypto/rand"
 	"sync"
 
@@ -160,4 +161,24 @@ func (h *Hub) Close() {
 		delete(h.subs, s)
 		s.close()
 	}
+}
+
+// Follow feeds the hub every change the store hears (store.Listen: on
+// PostgreSQL every instance's) until ctx ends, in a goroutine of its own.
+// hearing closes once the hub hears, from when no change is missed; done
+// closes when it has stopped. broken hears why the database's
+// notifications broke off, when it is not nil.
+func (h *Hub) Follow(ctx context.Context, st *store.Store, broken func(error)) (hearing, done <-chan struct{}) {
+	heard, stopped := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	go func() {
+		defer close(stopped)
+		st.Listen(ctx, func(cs []store.Change) {
+			if cs == nil {
+				once.Do(func() { close(heard) })
+			}
+			h.Publish(cs)
+		}, broken)
+	}()
+	return heard, stopped
 }

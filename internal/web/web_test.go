@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -60,18 +59,7 @@ func newSiteWith(t *testing.T, st *store.Store, o web.Options) *site {
 	accounts := auth.NewAccounts(st, clock.Now, 14*24*time.Hour)
 	hub := realtime.NewHub(100)
 	ctx, cancel := context.WithCancel(context.Background())
-	hearing := make(chan struct{})
-	var once sync.Once
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		st.Listen(ctx, func(cs []store.Change) {
-			if cs == nil {
-				once.Do(func() { close(hearing) })
-			}
-			hub.Publish(cs)
-		}, nil)
-	}()
+	hearing, done := hub.Follow(ctx, st, nil)
 	t.Cleanup(func() {
 		cancel()
 		<-done
