@@ -13,6 +13,7 @@ import (
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/config"
+	"github.com/argus-go/argus/internal/health"
 	"github.com/argus-go/argus/internal/httpserver"
 	"github.com/argus-go/argus/internal/realtime"
 	"github.com/argus-go/argus/internal/store"
@@ -79,9 +80,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	probes := health.New(st)
 	handler := httpserver.Handler(httpserver.Options{
 		Logger: log, TrustedProxies: cfg.TrustedProxies, FrontendOrigins: cfg.FrontendOrigins,
-	}, v1, ui)
+	}, v1, ui, probes)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -108,6 +110,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Readiness fails first, so that a balancer that probes /readyz
+	// stops sending requests; then the server stops taking them and
+	// finishes those in flight.
+	probes.Drain()
 	log.Info("shutting down; finishing in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

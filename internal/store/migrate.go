@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"strconv"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -89,4 +91,26 @@ type queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// MigrationsLevel is the version of the newest migration this binary
+// carries; both dialects have the same versions.
+func MigrationsLevel() (int64, error) {
+	level := map[string]int64{}
+	for _, dir := range []string{"sqlite", "postgres"} {
+		entries, err := migrations.ReadDir("migrations/" + dir)
+		if err != nil {
+			return 0, fmt.Errorf("store: read migrations: %w", err)
+		}
+		for _, e := range entries {
+			v, err := strconv.ParseInt(strings.SplitN(e.Name(), "_", 2)[0], 10, 64)
+			if err == nil && v > level[dir] {
+				level[dir] = v
+			}
+		}
+	}
+	if level["sqlite"] != level["postgres"] {
+		return 0, fmt.Errorf("store: the dialects' migrations end at %d (SQLite) and %d (PostgreSQL)", level["sqlite"], level["postgres"])
+	}
+	return level["sqlite"], nil
 }

@@ -158,6 +158,14 @@ func (s *Store) Close() error { return s.db.Close() }
 // String names the database without any password.
 func (s *Store) String() string { return s.dsn }
 
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
 // IsPostgres reports whether the store runs on PostgreSQL.
 func (s *Store) IsPostgres() bool { return s.dialect == postgresDialect }
 
