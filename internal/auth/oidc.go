@@ -260,7 +260,10 @@ func (a *Accounts) LoginWith(ctx context.Context, id Identity) (argus.User, erro
 		return argus.User{}, err
 	}
 	// What Django's columns hold: names of 150 characters, an address of
-	// 254 (a longer one is no address).
+	// 254 (a longer one is no address), and no NUL, which PostgreSQL's
+	// text refuses.
+	clean := func(s string) string { return strings.ReplaceAll(s, "\x00", "") }
+	id.FirstName, id.LastName, id.Email = clean(id.FirstName), clean(id.LastName), clean(id.Email)
 	id.FirstName, id.LastName = cut(id.FirstName, 150), cut(id.LastName, 150)
 	if utf8.RuneCountInString(id.Email) > 254 {
 		id.Email = ""

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/argus-go/argus/internal/api"
 	"github.com/argus-go/argus/internal/argus"
@@ -56,7 +55,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.forbidden(w, r, "This form came from another site.")
 		return
 	}
-	v.Username = strings.TrimSpace(r.PostFormValue("username"))
+	// The password is only hashed, never stored or compared as text.
+	username, bad := formText(r.PostForm, "username", api.MaxUsernameLength)
+	v.Username = username
 	password := r.PostFormValue("password")
 	user, addr := strings.ToLower(v.Username), peerAddr(r)
 	if s.users.blocked(user) || s.addrs.blocked(addr) {
@@ -64,8 +65,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusTooManyRequests, "login", v)
 		return
 	}
-	if v.Username == "" || password == "" || utf8.RuneCountInString(v.Username) > api.MaxUsernameLength ||
-		len(password) > api.MaxPasswordLength {
+	if bad != "" || v.Username == "" || password == "" || len(password) > api.MaxPasswordLength {
 		v.Error = "Enter your username and password."
 		s.render(w, r, http.StatusBadRequest, "login", v)
 		return
@@ -253,10 +253,11 @@ func (s *Server) listFilter(q url.Values, v *listView) store.IncidentFilter {
 	if len(f.SourceIDs) == 1 {
 		v.Source = f.SourceIDs[0]
 	}
-	if v.Search = strings.TrimSpace(q.Get("q")); utf8.RuneCountInString(v.Search) > maxSearchLength {
-		v.Errors = append(v.Errors, fmt.Sprintf("Search for at most %d characters.", maxSearchLength))
-		v.Search = ""
+	search, bad := formText(q, "q", maxSearchLength)
+	if bad != "" {
+		v.Errors = append(v.Errors, "Search: "+bad)
 	}
+	v.Search = search
 	f.Search = v.Search
 	for _, t := range []struct {
 		key string
@@ -275,6 +276,20 @@ func (s *Server) listFilter(q url.Values, v *listView) store.IncidentFilter {
 		*t.dst, *t.val = &at, raw
 	}
 	return f
+}
+
+// formText reads a text field of a form or a query through the one reader
+// of text parameters the API has (api.TextValue): invalid UTF-8 is
+// replaced, and NUL or more than max characters refused, so that no text
+// a client sends can make the database fail. bad says why it was
+// refused.
+func formText(vals url.Values, key string, max int) (v, bad string) {
+	errs := api.FieldErrors{}
+	v = strings.TrimSpace(api.TextValue(vals, key, max, errs))
+	if msgs, ok := errs[key].([]string); ok && len(msgs) > 0 {
+		return "", msgs[0]
+	}
+	return v, ""
 }
 
 // maxSearchLength bounds the list's text search.
@@ -481,9 +496,9 @@ func (e formError) Error() string { return string(e) }
 // store applies the rules.
 func (s *Server) apply(ctx context.Context, u *argus.User, id int64, action string, form url.Values) error {
 	now := s.now()
-	comment := strings.TrimSpace(form.Get("comment"))
-	if utf8.RuneCountInString(comment) > api.MaxDescriptionLength {
-		return formError(fmt.Sprintf("A comment may have at most %d characters.", api.MaxDescriptionLength))
+	comment, bad := formText(form, "comment", api.MaxDescriptionLength)
+	if bad != "" {
+		return formError("Comment: " + bad)
 	}
 	event := func(t argus.EventType) error {
 		_, err := s.st.CreateEvent(ctx, argus.Event{IncidentID: id, Timestamp: now, Type: t, Description: comment}, u, now)
@@ -511,8 +526,8 @@ func (s *Server) apply(ctx context.Context, u *argus.User, id int64, action stri
 		}
 		return event(argus.EventOther)
 	case "ticket":
-		ticket := strings.TrimSpace(form.Get("ticket_url"))
-		if ticket != "" && (utf8.RuneCountInString(ticket) > api.MaxURLLength || !argus.ValidURL(ticket)) {
+		ticket, bad := formText(form, "ticket_url", api.MaxURLLength)
+		if bad != "" || ticket != "" && !argus.ValidURL(ticket) {
 			return formError("Enter a valid URL for the ticket.")
 		}
 		return s.st.SetTicketURL(ctx, id, ticket)

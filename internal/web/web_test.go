@@ -660,3 +660,40 @@ func TestEveryPageNeedsALogin(t *testing.T) {
 		}
 	})
 }
+
+// TestHostileFormText checks that text a database cannot take — NUL,
+// invalid UTF-8, more than a field's limit — is refused with a 4xx, or
+// read as replaced, never a 5xx, and changes nothing it was refused for.
+func TestHostileFormText(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		authtest.User(t, s.st, "kari", false, start)
+		inc := s.incident("x down", 2)
+		path := "/incidents/" + itoa(inc.ID) + "/"
+		for _, bad := range []string{"a\x00b", "\xff\xfe", strings.Repeat("é", 70000)} {
+			p := s.do(newBrowser(t), http.MethodPost, "/login/", url.Values{"username": {bad}, "password": {"pw"}}, nil)
+			if p.status >= 500 || p.status == http.StatusSeeOther {
+				t.Errorf("login as %.20q: %d; want a refusal", bad, p.status)
+			}
+		}
+		s.login("kari")
+		token := s.csrf(path)
+		before := storetest.Snapshot(t, s.st)
+		for _, bad := range []string{"a\x00b", strings.Repeat("é", 70000)} {
+			for _, action := range []string{"comment", "ticket"} {
+				p := s.post(path+action+"/", url.Values{"csrf_token": {token}, "comment": {bad}, "ticket_url": {bad}})
+				if p.status != http.StatusBadRequest {
+					t.Errorf("%s with %.20q: %d; want 400", action, bad, p.status)
+				}
+			}
+			if p := s.get("/incidents/?q=" + url.QueryEscape(bad)); p.status != http.StatusOK || !strings.Contains(p.body, "Search:") {
+				t.Errorf("search for %.20q: %d; want the list with the reason", bad, p.status)
+			}
+		}
+		if storetest.Snapshot(t, s.st) != before {
+			t.Error("refused text changed the database")
+		}
+		// Invalid UTF-8 is read as Django reads it, replaced.
+		s.post(path+"comment/", url.Values{"csrf_token": {token}, "comment": {"ok \xff"}}).want(t, http.StatusSeeOther)
+		s.get("/incidents/?q=" + url.QueryEscape("\xff")).want(t, http.StatusOK)
+	})
+}
