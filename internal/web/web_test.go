@@ -694,6 +694,6 @@ func TestHostileFormText(t *testing.T) {
 		}
 		// Invalid UTF-8 is read as Django reads it, replaced.
 		s.post(path+"comment/", url.Values{"csrf_token": {token}, "comment": {"ok \xff"}}).want(t, http.StatusSeeOther)
-		s.get("/incidents/?q=" + url.QueryEscape("\xff")).want(t, http.StatusOK)
+		s.get("/incidents/?q="+url.QueryEscape("\xff")).want(t, http.StatusOK)
 	})
 }
