@@ -20,16 +20,7 @@ func TestCommittedEventsWakeTheService(t *testing.T) {
 		u := r.user("alice", "alice@example.org")
 		r.profile(u, argus.FilterSpec{SourceIDs: []int64{r.src.ID}}, []argus.Medium{argus.MediumEmail}, nil)
 		svc := r.service(notify.Options{Poll: time.Hour, Workers: 1})
-		ctx, cancel := context.WithCancel(r.ctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_ = svc.Run(ctx)
-		}()
-		defer func() {
-			cancel()
-			<-done
-		}()
+		runService(t, r, svc)
 		waitCtx, stop := context.WithTimeout(r.ctx, 20*time.Second)
 		defer stop()
 		for i := 1; i <= 3; i++ {
@@ -50,16 +41,7 @@ func TestOtherInstancesEventsWakeTheService(t *testing.T) {
 	u := r.user("alice", "alice@example.org")
 	r.profile(u, argus.FilterSpec{SourceIDs: []int64{r.src.ID}}, []argus.Medium{argus.MediumEmail}, nil)
 	svc := r.service(notify.Options{Poll: time.Hour, Workers: 1})
-	ctx, cancel := context.WithCancel(r.ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = svc.Run(ctx)
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	runService(t, r, svc)
 	waitCtx, stop := context.WithTimeout(r.ctx, 20*time.Second)
 	defer stop()
 	for i := 1; i <= 2; i++ {
@@ -73,4 +55,19 @@ func TestOtherInstancesEventsWakeTheService(t *testing.T) {
 			t.Fatalf("email %d of another instance's event did not arrive: %v", i, err)
 		}
 	}
+}
+
+// runService runs the service until the test ends, and waits for it to
+// stop then.
+func runService(t *testing.T, r *rig, svc *notify.Service) {
+	ctx, cancel := context.WithCancel(r.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = svc.Run(ctx) // returns nil when ctx ends
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 }

@@ -114,7 +114,6 @@ func TestBrowser(t *testing.T) {
 	idp := oidctest.Start(t, "argus", "s3cret")
 	st := storetest.Open(t, testdb.SQLiteDSN(t))
 	s := newSiteWith(t, st, web.Options{Providers: providers(idp)})
-	s.clock.Set(time.Now().UTC().Truncate(time.Second))
 	authtest.User(t, st, "kari", false, s.clock.Now())
 	src, srcUser := storetest.Source(t, st, "nav-gw1", "nav", s.clock.Now())
 	raise := func(desc string, level int, tags ...argus.Tag) argus.Incident {
