@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -49,7 +51,27 @@ type Change struct {
 // changes incidents announces its changes, with pg_notify inside the
 // transaction so that only a commit delivers them (D20, D36): how other
 // instances learn of them.
+// An Argus whose tables live in a schema other than public has a channel
+// of its own, NotifyChannel + "." + the schema (hashed when that would
+// pass PostgreSQL's 63 bytes), since NOTIFY is scoped to the database, not
+// the schema: two Argus sharing a database must not hear each other.
 const NotifyChannel = "argus_incident_changes"
+
+// notifyChannel is the channel of the Argus whose tables are in schema.
+func notifyChannel(schema string) string {
+	if schema == "" || schema == "public" {
+		return NotifyChannel
+	}
+	if c := NotifyChannel + "." + schema; len(c) <= 63 {
+		return c
+	}
+	sum := sha256.Sum256([]byte(schema))
+	return NotifyChannel + "." + hex.EncodeToString(sum[:12])
+}
+
+// NotifyChannel is the channel on which this store announces its changes
+// on PostgreSQL; "" on SQLite.
+func (s *Store) NotifyChannel() string { return s.channel }
 
 // feed holds the subscribers of a Store's changes.
 type feed struct {
@@ -111,7 +133,7 @@ func (s *Store) announce(ctx context.Context, tx *eventTx) error {
 		if err != nil {
 			return fmt.Errorf("store: encode changes: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, string(payload)); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, s.channel, string(payload)); err != nil {
 			return fmt.Errorf("store: announce changes: %w", err)
 		}
 		return nil
@@ -142,7 +164,7 @@ func (tx *eventTx) changed(kind ChangeKind, incidentID int64, ev *argus.Event) {
 
 // Listen calls fn with the changes to incidents that commit anywhere: on
 // PostgreSQL those of every process sharing the database, heard on
-// NotifyChannel over a connection of its own; on SQLite, which one
+// its NotifyChannel over a connection of its own; on SQLite, which one
 // process owns, this process's own (Subscribe). It returns when ctx
 // ends. fn(nil) comes first whenever Listen starts hearing — at first and
 // after a lost connection is back, with a second's pause between tries:
@@ -185,7 +207,7 @@ func (s *Store) listen(ctx context.Context, fn func([]Change)) error {
 		return fmt.Errorf("store: listen: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx)) //nolint:errcheck // the connection is being dropped
-	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
 		return fmt.Errorf("store: listen: %w", err)
 	}
 	fn(nil)

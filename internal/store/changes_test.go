@@ -61,7 +61,7 @@ func TestChangeFeed(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = listener.Close(context.Background()) })
-			if _, err := listener.Exec(ctx, "LISTEN "+store.NotifyChannel); err != nil {
+			if _, err := listener.Exec(ctx, "LISTEN "+pgx.Identifier{st.NotifyChannel()}.Sanitize()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -72,7 +72,7 @@ func TestChangeFeed(t *testing.T) {
 			defer cancel()
 			n, err := listener.WaitForNotification(wctx)
 			if err != nil {
-				t.Fatalf("no notification on %s: %v", store.NotifyChannel, err)
+				t.Fatalf("no notification on %s: %v", st.NotifyChannel(), err)
 			}
 			var cs []store.Change
 			if err := json.Unmarshal([]byte(n.Payload), &cs); err != nil {
@@ -210,4 +210,42 @@ func TestListen(t *testing.T) {
 		cancel()
 		<-done
 	})
+}
+
+// TestListenOwnSchema checks that two Argus sharing a PostgreSQL database in
+// schemas of their own do not hear each other's changes: NOTIFY is scoped
+// to the database, so each schema has its channel.
+func TestListenOwnSchema(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	mine := storetest.Open(t, testdb.PostgresDSN(t))
+	other := storetest.Open(t, testdb.PostgresDSN(t))
+	if mine.NotifyChannel() == other.NotifyChannel() {
+		t.Fatalf("both schemas announce on %q", mine.NotifyChannel())
+	}
+	create := func(st *store.Store, src argus.Source) argus.Incident {
+		inc, _, err := st.CreateIncident(ctx, store.NewIncident{SourceID: src.ID, StartTime: t0, EndTime: new(argus.Infinity), Level: 2}, src.UserID, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inc
+	}
+	src, _ := storetest.Source(t, mine, "gw", "nav", t0)
+	create(mine, src) // so that the incident heard here is not the other's number
+	heard := make(chan []store.Change, 16)
+	go mine.Listen(ctx, func(cs []store.Change) { heard <- cs }, nil)
+	if cs := <-heard; cs != nil {
+		t.Fatalf("first call %v; want nil", cs)
+	}
+	otherSrc, _ := storetest.Source(t, other, "gw", "nav", t0)
+	create(other, otherSrc)
+	inc := create(mine, src)
+	select {
+	case cs := <-heard:
+		if len(cs) != 1 || cs[0].IncidentID != inc.ID || cs[0].Kind != store.ChangeCreated {
+			t.Errorf("heard %+v first; want the creation of incident %d here", cs, inc.ID)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing heard within 10 s")
+	}
 }

@@ -29,6 +29,8 @@ type Store struct {
 	// pgDSN is the PostgreSQL URL with its password, for the dedicated
 	// connection of Listen; "" on SQLite.
 	pgDSN string
+	// channel is the NotifyChannel of this database's schema.
+	channel string
 	// outbox makes every stored event an outbox row (D12): true while
 	// ARGUS_SEND_NOTIFICATIONS is on.
 	outbox bool
@@ -149,7 +151,16 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		_ = db.Close() // the ping error is the one worth reporting
 		return nil, fmt.Errorf("store: connect to %s: %w", dsn, err)
 	}
-	return &Store{db: db, dialect: d, dsn: dsn, pgDSN: pgDSN, outbox: o.outbox}, nil
+	st := &Store{db: db, dialect: d, dsn: dsn, pgDSN: pgDSN, outbox: o.outbox}
+	if d == postgresDialect {
+		var schema string
+		if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			_ = db.Close() // the query's error is the one worth reporting
+			return nil, fmt.Errorf("store: current schema of %s: %w", dsn, err)
+		}
+		st.channel = notifyChannel(schema)
+	}
+	return st, nil
 }
 
 // Close closes the database.
