@@ -482,7 +482,7 @@ func TestEveryCodeIsWorded(t *testing.T) {
 		argus.CodeFilterNoKnownKey, argus.CodeFilterMissingKeys, argus.CodeFilterUnknownKeys,
 		argus.CodeFilterSourceIDs, argus.CodeFilterTags, argus.CodeFilterTag, argus.CodeSourceCannotPost,
 		argus.CodeUserCannotPost, argus.CodeSourceCannotAck, argus.CodeEventTypeExists, argus.CodeIncidentClosed,
-		argus.CodeIncidentOpen, argus.CodeIncidentStateless, argus.CodeAckIsNoEvent, argus.CodeSourceNotYours,
+		argus.CodeIncidentOpen, argus.CodeIncidentStateless, argus.CodeStatelessStart, argus.CodeAckIsNoEvent, argus.CodeSourceNotYours,
 		argus.CodeSuperuserOnly, argus.CodeSourceNeedsSuperuser, argus.CodeNoSourceOfCaller,
 		argus.CodeEndBeforeStart, argus.CodeExpirationNotAfterEvent, argus.CodeNoSuchSource,
 	}

@@ -1064,9 +1064,9 @@ func TestEventDispatch(t *testing.T) {
 		t.Run("stateless incident", func(t *testing.T) {
 			inc := evPostIncident(t, f, srcKey, "stateless")
 			list := f.get(evEventsPath(inc), userKey)
-			d := one(t, "STA", evFirstPK(t, list))
+			d := one(t, "LES", evFirstPK(t, list)) // D31: a stateless incident begins with LES
 			if d.inc.EndTime != nil || len(d.inc.Tags) != 0 {
-				t.Errorf("stateless STA dispatch saw %+v; want no end time, no tags", d.inc)
+				t.Errorf("stateless LES dispatch saw %+v; want no end time, no tags", d.inc)
 			}
 		})
 	})

@@ -341,7 +341,7 @@ func (s *Server) putTicketURL(w http.ResponseWriter, r *http.Request) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	if err := s.store.SetTicketURL(ctx, id, v); err != nil {
+	if err := s.store.SetTicketURL(ctx, id, v, UserFrom(ctx), s.now()); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, map[string]string{"ticket_url": v})

@@ -103,6 +103,8 @@ func message(e *argus.Error, u *argus.User) string {
 		return "The incident is already open."
 	case argus.CodeIncidentStateless:
 		return "Cannot change the state of a stateless incident."
+	case argus.CodeStatelessStart:
+		return "Stateless incident cannot have an INCIDENT_START event."
 	case argus.CodeAckIsNoEvent:
 		return fmt.Sprintf("Acknowledgements of this incidents should be posted through /api/v1/incidents/%v/acks/.", arg(e, 0))
 
@@ -150,7 +152,7 @@ func shapeOf(e *argus.Error) shape {
 		return shapeList
 	case argus.CodeSourceCannotPost, argus.CodeUserCannotPost, argus.CodeSourceCannotAck,
 		argus.CodeEventTypeExists, argus.CodeIncidentClosed, argus.CodeIncidentOpen,
-		argus.CodeIncidentStateless, argus.CodeAckIsNoEvent, argus.CodeTagNotYours:
+		argus.CodeIncidentStateless, argus.CodeStatelessStart, argus.CodeAckIsNoEvent, argus.CodeTagNotYours:
 		return shapeDetail
 	case "", argus.CodeSourceNotYours, argus.CodeSuperuserOnly:
 		if e.Kind == argus.ErrNotFound || e.Kind == argus.ErrForbidden {

@@ -138,7 +138,7 @@ func TestWSOpen(t *testing.T) {
 					if m["type"] != "created" || payload["pk"] != float64(inc.ID) || payload["description"] != "new one "+dial.name {
 						t.Errorf("created = %v; want incident %d", m, inc.ID)
 					}
-					if err := st.SetTicketURL(ctx, inc.ID, "https://tickets.example.org/1"); err != nil {
+					if err := st.SetTicketURL(ctx, inc.ID, "https://tickets.example.org/1", &u, time.Now()); err != nil {
 						t.Fatal(err)
 					}
 					m = wsRead(t, c)

@@ -121,6 +121,9 @@ const (
 	// CodeIncidentStateless (Field "type"): a stateless incident has no
 	// state to change.
 	CodeIncidentStateless Code = "incident_stateless"
+	// CodeStatelessStart (Field "type"): a stateless incident has no
+	// start event; its first event is LES (D31).
+	CodeStatelessStart Code = "stateless_start"
 	// CodeAckIsNoEvent (Field "type"): acknowledgements of incident Args[0]
 	// (int64) are made through its acknowledgements, not as events.
 	CodeAckIsNoEvent Code = "ack_is_no_event"

@@ -119,6 +119,19 @@ func TestEventRuleCodes(t *testing.T) {
 		{"REO when open", argus.CheckState(open, argus.EventReopen, false, now), argus.CodeIncidentOpen, argus.ErrInvalid},
 		{"CLO when stateless", argus.CheckState(stateless, argus.EventClose, false, now), argus.CodeIncidentStateless, argus.ErrInvalid},
 		{"ACK as an event", argus.CheckState(open, argus.EventAcknowledge, false, now), argus.CodeAckIsNoEvent, argus.ErrInvalid},
+		// D31, api-v2.md §5.2.
+		{"person posts CHI", argus.CheckActor(person, argus.EventChange), argus.CodeUserCannotPost, argus.ErrForbidden},
+		{"person posts LES", argus.CheckActor(person, argus.EventStateless), argus.CodeUserCannotPost, argus.ErrForbidden},
+		{"STA on a stateless incident", argus.CheckState(stateless, argus.EventStart, false, now), argus.CodeStatelessStart, argus.ErrInvalid},
+		{"second LES", argus.CheckState(stateless, argus.EventStateless, true, now), argus.CodeEventTypeExists, argus.ErrInvalid},
+	}
+	for _, t2 := range []argus.EventType{argus.EventChange, argus.EventStateless} {
+		if err := argus.CheckActor(source, t2); err != nil {
+			t.Errorf("a source may not post %s: %v", t2, err)
+		}
+	}
+	if err := argus.CheckState(stateless, argus.EventChange, false, now); err != nil {
+		t.Errorf("CHI on a stateless incident: %v", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

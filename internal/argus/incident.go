@@ -1,7 +1,10 @@
 package argus
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -22,6 +25,9 @@ type Incident struct {
 	// Level is the severity, 1 (critical) to 5 (information) (D2, D3).
 	Level int
 	Tags  []TagRelation
+	// Metadata is a JSON object (API v2 only, D31), never null: "{}"
+	// when there is none.
+	Metadata json.RawMessage
 	// Acked is computed by the store against its clock (D25).
 	Acked bool
 }
@@ -80,6 +86,12 @@ const (
 	EventReopen      EventType = "REO"
 	EventAcknowledge EventType = "ACK"
 	EventOther       EventType = "OTH"
+	// EventChange records a change of an incident's attributes: made by
+	// the server on every change (and then never notified), or posted by
+	// a source (D31).
+	EventChange EventType = "CHI"
+	// EventStateless is the first event of a stateless incident (D31).
+	EventStateless EventType = "LES"
 )
 
 var eventDisplay = map[EventType]string{
@@ -89,6 +101,8 @@ var eventDisplay = map[EventType]string{
 	EventReopen:      "Reopen",
 	EventAcknowledge: "Acknowledge",
 	EventOther:       "Other",
+	EventChange:      "Incident change",
+	EventStateless:   "Stateless",
 }
 
 // Valid reports whether t is one of the event types.
@@ -122,12 +136,12 @@ type Ack struct {
 }
 
 // CheckActor returns the error for an actor who may not post events of
-// type t (api-v1.md §5.2 step 2): source systems post STA, END and OTH; end
-// users CLO, REO, ACK and OTH. The error is an *Error (ErrForbidden) on
+// type t (api-v1.md §5.2 step 2, api-v2.md §5.2): source systems post STA,
+// END, CHI, LES and OTH; end users CLO, REO, ACK and OTH. The error is an *Error (ErrForbidden) on
 // Field "type": CodeSourceCannotPost or CodeUserCannotPost.
 func CheckActor(u *User, t EventType) error {
 	if u.IsSourceSystem() {
-		if t != EventStart && t != EventEnd && t != EventOther {
+		if t != EventStart && t != EventEnd && t != EventChange && t != EventStateless && t != EventOther {
 			return &Error{Kind: ErrForbidden, Code: CodeSourceCannotPost, Field: "type", Args: []any{t}}
 		}
 		return nil
@@ -141,7 +155,9 @@ func CheckActor(u *User, t EventType) error {
 // CheckState returns the error for an event of type t that the
 // incident's state does not allow (api-v1.md §5.2 step 3), an *Error on
 // Field "type": CodeEventTypeExists, CodeIncidentClosed, CodeIncidentOpen,
-// CodeIncidentStateless or CodeAckIsNoEvent. hasType says whether the
+// CodeIncidentStateless, CodeStatelessStart or CodeAckIsNoEvent. A stateful
+// incident has one STA and one END, a stateless one one LES and no STA
+// (api-v2.md §5.2). hasType says whether the
 // incident already has an event of type t; now judges whether it is open.
 func CheckState(i *Incident, t EventType, hasType bool, now time.Time) error {
 	fail := func(code Code, args ...any) error {
@@ -158,7 +174,10 @@ func CheckState(i *Incident, t EventType, hasType bool, now time.Time) error {
 			return fail(CodeIncidentOpen)
 		}
 	} else {
-		if t == EventStart && hasType {
+		if t == EventStart {
+			return fail(CodeStatelessStart)
+		}
+		if t == EventStateless && hasType {
 			return fail(CodeEventTypeExists, t)
 		}
 		if t == EventEnd || t == EventClose || t == EventReopen {
@@ -183,4 +202,43 @@ func EndTimeAfter(i *Incident, t EventType, timestamp time.Time) *time.Time {
 		return &inf
 	}
 	return i.EndTime
+}
+
+// HasOnce reports whether an incident may have at most one event of type
+// t, so that CheckState needs to know whether it has one.
+func HasOnce(t EventType) bool {
+	return t == EventStart || t == EventEnd || t == EventStateless
+}
+
+// ChangeDescription is the description of the CHI event that records a
+// change of an incident's attribute (api-v2.md §4.4.5):
+// Change: "level": 5 → 2.
+func ChangeDescription(attr, old, new string) string {
+	return fmt.Sprintf("Change: %q: %s → %s", attr, old, new)
+}
+
+// TagsText renders tags as the original printed a list of them, in
+// Python's notation: ['a=b', 'c=d'].
+func TagsText(tags []Tag) string {
+	var b []byte
+	b = append(b, '[')
+	for i, t := range tags {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, '\'')
+		b = append(b, t.String()...)
+		b = append(b, '\'')
+	}
+	return string(append(b, ']'))
+}
+
+// MetadataText renders metadata in a change's description as the
+// original did: its number of keys, "3 item(s)".
+func MetadataText(m json.RawMessage) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(m, &obj) != nil {
+		obj = nil
+	}
+	return strconv.Itoa(len(obj)) + " item(s)"
 }

@@ -32,6 +32,8 @@ const (
 	ChangeTicket ChangeKind = "ticket"
 	// ChangeDetails: the details URL changed.
 	ChangeDetails ChangeKind = "details"
+	// ChangeAttributes: the level, description or metadata changed.
+	ChangeAttributes ChangeKind = "attributes"
 )
 
 // Change is one committed change to an incident, as the store publishes

@@ -137,8 +137,8 @@ func TestChangeFeed(t *testing.T) {
 					DetailsURL: new("/x"), TicketURL: new("https://t.example.org/1")}, &srcUser, t0)
 				return err
 			}, [][]string{{"tags", "details", "ticket"}}, []string{"tags", "details", "ticket"}},
-			{"same ticket again", func() error { return st.SetTicketURL(ctx, inc.ID, "https://t.example.org/1") }, nil, nil},
-			{"new ticket", func() error { return st.SetTicketURL(ctx, inc.ID, "https://t.example.org/2") },
+			{"same ticket again", func() error { return st.SetTicketURL(ctx, inc.ID, "https://t.example.org/1", &srcUser, t0) }, nil, nil},
+			{"new ticket", func() error { return st.SetTicketURL(ctx, inc.ID, "https://t.example.org/2", &srcUser, t0) },
 				[][]string{{"ticket"}}, []string{"ticket"}},
 			{"end", func() error {
 				_, err := st.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventEnd}, &srcUser, t0)

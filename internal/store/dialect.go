@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +76,24 @@ func (d dialect) end(v *time.Time) any {
 type timeScanner struct {
 	dst  *time.Time
 	ndst **time.Time
+}
+
+// jsonScanner reads a JSON column: jsonb on PostgreSQL, text on SQLite.
+type jsonScanner struct{ dst *json.RawMessage }
+
+func scanJSON(dst *json.RawMessage) jsonScanner { return jsonScanner{dst} }
+
+// Scan implements sql.Scanner.
+func (s jsonScanner) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		*s.dst = json.RawMessage(v)
+	case []byte:
+		*s.dst = json.RawMessage(slices.Clone(v))
+	default:
+		return fmt.Errorf("store: JSON column holds %T", src)
+	}
+	return nil
 }
 
 func scanTime(dst *time.Time) *timeScanner      { return &timeScanner{dst: dst} }

@@ -21,6 +21,21 @@ func scanEvent(row interface{ Scan(...any) error }, ev *argus.Event, extra ...an
 // insertEvent stores ev and sets its ID. While notifications are on, tx
 // puts the event in the outbox when the operation is done (eventTx).
 func (s *Store) insertEvent(ctx context.Context, tx *eventTx, ev *argus.Event) error {
+	return s.storeEvent(ctx, tx, ev, true)
+}
+
+// recordChange stores a CHI event the server makes for a changed
+// attribute, by actor at now: it notifies nobody (D31, Argus #718).
+func (s *Store) recordChange(ctx context.Context, tx *eventTx, incidentID int64, actor *argus.User, now time.Time, attr, old, new string) error {
+	ev := argus.Event{
+		IncidentID: incidentID, Actor: argus.Actor{ID: actor.ID, Username: actor.Username},
+		Timestamp: now, Received: now, Type: argus.EventChange, Description: argus.ChangeDescription(attr, old, new),
+	}
+	return s.storeEvent(ctx, tx, &ev, false)
+}
+
+// storeEvent stores ev, and queues it for notification when notify.
+func (s *Store) storeEvent(ctx context.Context, tx *eventTx, ev *argus.Event, notify bool) error {
 	ev.Timestamp = ev.Timestamp.UTC().Truncate(time.Microsecond)
 	ev.Received = ev.Received.UTC().Truncate(time.Microsecond)
 	err := tx.QueryRowContext(ctx, `
@@ -31,7 +46,7 @@ func (s *Store) insertEvent(ctx context.Context, tx *eventTx, ev *argus.Event) e
 	if err != nil {
 		return fmt.Errorf("store: create event: %w", err)
 	}
-	if s.outbox {
+	if s.outbox && notify {
 		tx.queued = append(tx.queued, queuedEvent{id: ev.ID, incidentID: ev.IncidentID, received: ev.Received})
 	}
 	return nil
@@ -67,7 +82,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev argus.Event, actor *argus.Us
 			return err
 		}
 		hasType := false
-		if ev.Type == argus.EventStart || ev.Type == argus.EventEnd {
+		if argus.HasOnce(ev.Type) {
 			err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM argus_incident_event
 				WHERE incident_id = $1 AND type = $2)`, inc.ID, string(ev.Type)).Scan(&hasType)
 			if err != nil {

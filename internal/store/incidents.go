@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -23,10 +25,13 @@ type NewIncident struct {
 	TicketURL        string
 	Level            int
 	Tags             []argus.Tag
+	// Metadata is a JSON object; nil is {}.
+	Metadata json.RawMessage
 }
 
 // CreateIncident stores an incident, its tags (added by addedBy) and then
-// its STA event (actor: the source's user, at the start time), in one
+// its first event, STA or for a stateless incident LES (D31) (actor: the
+// source's user, at the start time), in one
 // transaction (D10). A duplicate non-empty source_incident_id for the
 // source is CodeDuplicateIncident (D5, D6), an unknown source
 // CodeNoSuchSource. addedBy must be the source's user or a superuser
@@ -35,7 +40,10 @@ func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int6
 	inc := argus.Incident{
 		StartTime: ni.StartTime.UTC().Truncate(time.Microsecond), EndTime: ni.EndTime,
 		SourceIncidentID: ni.SourceIncidentID, DetailsURL: ni.DetailsURL, Description: ni.Description,
-		TicketURL: ni.TicketURL, Level: ni.Level, Tags: []argus.TagRelation{},
+		TicketURL: ni.TicketURL, Level: ni.Level, Tags: []argus.TagRelation{}, Metadata: ni.Metadata,
+	}
+	if len(inc.Metadata) == 0 {
+		inc.Metadata = json.RawMessage("{}")
 	}
 	now = now.UTC().Truncate(time.Microsecond)
 	var ev argus.Event
@@ -60,10 +68,10 @@ func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int6
 		}
 		err = tx.QueryRowContext(ctx, `
 			INSERT INTO argus_incident_incident (start_time, end_time, source_id, source_incident_id,
-				details_url, description, ticket_url, level)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+				details_url, description, ticket_url, level, metadata)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 			s.dialect.t(inc.StartTime), s.dialect.end(inc.EndTime), ni.SourceID, inc.SourceIncidentID,
-			inc.DetailsURL, inc.Description, inc.TicketURL, inc.Level,
+			inc.DetailsURL, inc.Description, inc.TicketURL, inc.Level, string(inc.Metadata),
 		).Scan(&inc.ID)
 		if isUniqueViolation(err) {
 			return argus.Conflict("Incident", "source_incident_id", argus.CodeDuplicateIncident)
@@ -74,9 +82,13 @@ func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int6
 		if inc.Tags, err = s.addTags(ctx, tx.Tx, inc.ID, ni.Tags, addedBy, now); err != nil {
 			return err
 		}
+		first := argus.EventStart
+		if !inc.Stateful() {
+			first = argus.EventStateless
+		}
 		ev = argus.Event{
 			IncidentID: inc.ID, Actor: argus.Actor{ID: inc.Source.UserID, Username: username},
-			Timestamp: inc.StartTime, Received: now, Type: argus.EventStart, Description: inc.Description,
+			Timestamp: inc.StartTime, Received: now, Type: first, Description: inc.Description,
 		}
 		if err := s.insertEvent(ctx, tx, &ev); err != nil {
 			return err
@@ -270,14 +282,14 @@ const ackedSQL = `EXISTS (SELECT 1 FROM argus_incident_event e
 // an EXISTS in the select list as a hashed subplan over every ack in the
 // database, on every page.
 const incidentSelect = `SELECT i.id, i.start_time, i.end_time, i.source_incident_id, i.details_url,
-	i.description, i.ticket_url, i.level, s.id, s.name, s.type_id, s.user_id, s.base_url,
+	i.description, i.ticket_url, i.level, i.metadata, s.id, s.name, s.type_id, s.user_id, s.base_url,
 	COALESCE((SELECT 1 FROM argus_incident_event e JOIN argus_incident_acknowledgement a ON a.event_id = e.id
 		WHERE e.incident_id = i.id AND e.type = 'ACK' AND (a.expiration IS NULL OR a.expiration > %s) LIMIT 1), 0) = 1
 	FROM argus_incident_incident i JOIN argus_incident_sourcesystem s ON s.id = i.source_id`
 
 func scanIncident(rows interface{ Scan(...any) error }, inc *argus.Incident) error {
 	return rows.Scan(&inc.ID, scanTime(&inc.StartTime), scanNullTime(&inc.EndTime), &inc.SourceIncidentID,
-		&inc.DetailsURL, &inc.Description, &inc.TicketURL, &inc.Level,
+		&inc.DetailsURL, &inc.Description, &inc.TicketURL, &inc.Level, scanJSON(&inc.Metadata),
 		&inc.Source.ID, &inc.Source.Name, &inc.Source.Type, &inc.Source.UserID, &inc.Source.BaseURL, &inc.Acked)
 }
 
@@ -429,12 +441,18 @@ func (s *Store) Incidents(ctx context.Context, f IncidentFilter, cursor *Cursor,
 
 // Incident returns one incident with its tags.
 func (s *Store) Incident(ctx context.Context, id int64, now time.Time) (argus.Incident, error) {
-	return s.incident(ctx, s.db, id, now)
+	return s.incident(ctx, s.db, id, now, false)
 }
 
-func (s *Store) incident(ctx context.Context, q queryer, id int64, now time.Time) (argus.Incident, error) {
+// incident reads one incident with its tags; lock locks its row on
+// PostgreSQL until the transaction ends.
+func (s *Store) incident(ctx context.Context, q queryer, id int64, now time.Time, lock bool) (argus.Incident, error) {
 	var inc argus.Incident
-	err := scanIncident(q.QueryRowContext(ctx, fmt.Sprintf(incidentSelect, "$1")+" WHERE i.id = $2", s.dialect.t(now), id), &inc)
+	query := fmt.Sprintf(incidentSelect, "$1") + " WHERE i.id = $2"
+	if lock && s.dialect == postgresDialect {
+		query += " FOR UPDATE OF i"
+	}
+	err := scanIncident(q.QueryRowContext(ctx, query, s.dialect.t(now), id), &inc)
 	if err != nil {
 		return inc, notFound(err, "Incident", id)
 	}
@@ -478,23 +496,34 @@ func (s *Store) loadTags(ctx context.Context, q queryer, list []argus.Incident) 
 // IncidentChange is a PATCH of an incident: nil fields stay as they are;
 // Tags replaces the whole set.
 type IncidentChange struct {
-	DetailsURL *string
-	TicketURL  *string
-	Tags       *[]argus.Tag
+	DetailsURL  *string
+	TicketURL   *string
+	Tags        *[]argus.Tag
+	Level       *int
+	Description *string
+	// Metadata is a JSON object; nil leaves it.
+	Metadata json.RawMessage
 }
 
-// UpdateIncident applies a change in one transaction (api-v1.md §5.1).
-// Tags missing from the new set are removed, which only a superuser may do
-// for tags someone else added: otherwise a CodeTagNotYours per such tag,
-// its Field the tag, and nothing changes.
+// UpdateIncident applies a change in one transaction (api-v1.md §5.1,
+// api-v2.md §4.4.5). Tags missing from the new set are removed, which only
+// a superuser may do for tags someone else added: otherwise a
+// CodeTagNotYours per such tag, its Field the tag, and nothing changes.
+// Each attribute that really changes gets a CHI event by the caller at
+// now, which notifies nobody (D31); an unchanged one gets none.
 func (s *Store) UpdateIncident(ctx context.Context, id int64, c IncidentChange, by *argus.User, now time.Time) (argus.Incident, error) {
 	var inc argus.Incident
+	now = now.UTC().Truncate(time.Microsecond)
 	err := s.eventTx(ctx, func(tx *eventTx) error {
-		var detailsURL, ticketURL string
-		err := tx.QueryRowContext(ctx, `SELECT details_url, ticket_url FROM argus_incident_incident WHERE id = $1`+s.dialect.forUpdate(), id).
-			Scan(&detailsURL, &ticketURL)
+		old, err := s.incident(ctx, tx, id, now, true)
 		if err != nil {
-			return notFound(err, "Incident", id)
+			return err
+		}
+		set := func(column string, v any) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET `+column+` = $2 WHERE id = $1`, id, v); err != nil {
+				return fmt.Errorf("store: update incident %d: %w", id, err)
+			}
+			return nil
 		}
 		if c.Tags != nil {
 			changed, err := s.replaceTags(ctx, tx.Tx, id, *c.Tags, by, now)
@@ -502,25 +531,79 @@ func (s *Store) UpdateIncident(ctx context.Context, id int64, c IncidentChange, 
 				return err
 			}
 			if changed {
+				after, err := s.incident(ctx, tx, id, now, false)
+				if err != nil {
+					return err
+				}
+				if err := s.recordChange(ctx, tx, id, by, now, "tags", argus.TagsText(tagsOf(old.Tags)), argus.TagsText(tagsOf(after.Tags))); err != nil {
+					return err
+				}
 				tx.changed(ChangeTags, id, nil)
 			}
 		}
-		if c.DetailsURL != nil && *c.DetailsURL != detailsURL {
-			if _, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET details_url = $2 WHERE id = $1`, id, *c.DetailsURL); err != nil {
-				return fmt.Errorf("store: update incident %d: %w", id, err)
+		if c.DetailsURL != nil && *c.DetailsURL != old.DetailsURL {
+			if err := set("details_url", *c.DetailsURL); err != nil {
+				return err
+			}
+			if err := s.recordChange(ctx, tx, id, by, now, "details_url", old.DetailsURL, *c.DetailsURL); err != nil {
+				return err
 			}
 			tx.changed(ChangeDetails, id, nil)
 		}
-		if c.TicketURL != nil && *c.TicketURL != ticketURL {
-			if _, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET ticket_url = $2 WHERE id = $1`, id, *c.TicketURL); err != nil {
-				return fmt.Errorf("store: update incident %d: %w", id, err)
+		if c.TicketURL != nil && *c.TicketURL != old.TicketURL {
+			if err := s.setTicketURL(ctx, tx, &old, *c.TicketURL, by, now); err != nil {
+				return err
 			}
-			tx.changed(ChangeTicket, id, nil)
 		}
-		inc, err = s.incident(ctx, tx, id, now)
+		if c.Description != nil && *c.Description != old.Description {
+			if err := set("description", *c.Description); err != nil {
+				return err
+			}
+			if err := s.recordChange(ctx, tx, id, by, now, "description", old.Description, *c.Description); err != nil {
+				return err
+			}
+			tx.changed(ChangeAttributes, id, nil)
+		}
+		if c.Level != nil && *c.Level != old.Level {
+			if err := set("level", *c.Level); err != nil {
+				return err
+			}
+			if err := s.recordChange(ctx, tx, id, by, now, "level", strconv.Itoa(old.Level), strconv.Itoa(*c.Level)); err != nil {
+				return err
+			}
+			tx.changed(ChangeAttributes, id, nil)
+		}
+		if c.Metadata != nil && !sameJSON(c.Metadata, old.Metadata) {
+			if err := set("metadata", string(c.Metadata)); err != nil {
+				return err
+			}
+			if err := s.recordChange(ctx, tx, id, by, now, "metadata", argus.MetadataText(old.Metadata), argus.MetadataText(c.Metadata)); err != nil {
+				return err
+			}
+			tx.changed(ChangeAttributes, id, nil)
+		}
+		inc, err = s.incident(ctx, tx, id, now, false)
 		return err
 	})
 	return inc, err
+}
+
+// sameJSON reports whether two JSON documents say the same, whatever
+// their spacing and key order.
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+func tagsOf(rels []argus.TagRelation) []argus.Tag {
+	tags := make([]argus.Tag, len(rels))
+	for i, r := range rels {
+		tags[i] = r.Tag
+	}
+	return tags
 }
 
 // replaceTags makes tags the incident's set and reports whether that
@@ -575,21 +658,33 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, id int64, tags []ar
 	return len(remove) > 0 || len(add) > 0, nil
 }
 
-// SetTicketURL replaces an incident's ticket URL.
-func (s *Store) SetTicketURL(ctx context.Context, id int64, ticketURL string) error {
+// SetTicketURL replaces an incident's ticket URL with any text, by the
+// user at now (api-v2.md §4.4.7): a changed URL gets a CHI event naming
+// the new one, which notifies nobody (D31); the same URL changes nothing.
+func (s *Store) SetTicketURL(ctx context.Context, id int64, ticketURL string, by *argus.User, now time.Time) error {
+	now = now.UTC().Truncate(time.Microsecond)
 	return s.eventTx(ctx, func(tx *eventTx) error {
-		var old string
-		err := tx.QueryRowContext(ctx, `SELECT ticket_url FROM argus_incident_incident WHERE id = $1`+s.dialect.forUpdate(), id).Scan(&old)
+		inc := argus.Incident{ID: id}
+		err := tx.QueryRowContext(ctx, `SELECT ticket_url FROM argus_incident_incident WHERE id = $1`+s.dialect.forUpdate(), id).Scan(&inc.TicketURL)
 		if err != nil {
 			return notFound(err, "Incident", id)
 		}
-		if old == ticketURL {
+		if inc.TicketURL == ticketURL {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET ticket_url = $2 WHERE id = $1`, id, ticketURL); err != nil {
-			return fmt.Errorf("store: set ticket url of incident %d: %w", id, err)
-		}
-		tx.changed(ChangeTicket, id, nil)
-		return nil
+		return s.setTicketURL(ctx, tx, &inc, ticketURL, by, now)
 	})
+}
+
+// setTicketURL changes inc's ticket URL to a different one, with its CHI
+// event.
+func (s *Store) setTicketURL(ctx context.Context, tx *eventTx, inc *argus.Incident, ticketURL string, by *argus.User, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE argus_incident_incident SET ticket_url = $2 WHERE id = $1`, inc.ID, ticketURL); err != nil {
+		return fmt.Errorf("store: set ticket url of incident %d: %w", inc.ID, err)
+	}
+	if err := s.recordChange(ctx, tx, inc.ID, by, now, "ticket_url", inc.TicketURL, ticketURL); err != nil {
+		return err
+	}
+	tx.changed(ChangeTicket, inc.ID, nil)
+	return nil
 }

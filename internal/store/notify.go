@@ -344,7 +344,7 @@ func (s *Store) DispatchEvent(ctx context.Context, eventID int64, now time.Time)
 			return ev, inc, nil
 		}
 	}
-	inc, err := s.incident(ctx, s.db, ev.IncidentID, now)
+	inc, err := s.incident(ctx, s.db, ev.IncidentID, now, false)
 	return ev, inc, err
 }
 

@@ -150,17 +150,18 @@ func (p prependScan) Scan(dest ...any) error {
 // the operation that stored it (D25); a renderer that asks whether the
 // incident is open should ask at that time too, not at dispatch.
 type outboxIncident struct {
-	ID               int64        `json:"id"`
-	StartTime        time.Time    `json:"start_time"`
-	EndTime          *time.Time   `json:"end_time,omitempty"` // absent: stateless
-	Source           outboxSource `json:"source"`
-	SourceIncidentID string       `json:"source_incident_id,omitempty"`
-	DetailsURL       string       `json:"details_url,omitempty"`
-	Description      string       `json:"description,omitempty"`
-	TicketURL        string       `json:"ticket_url,omitempty"`
-	Level            int          `json:"level"`
-	Acked            bool         `json:"acked,omitempty"`
-	Tags             [][2]string  `json:"tags,omitempty"` // [key, value], in the order they were added
+	ID               int64           `json:"id"`
+	StartTime        time.Time       `json:"start_time"`
+	EndTime          *time.Time      `json:"end_time,omitempty"` // absent: stateless
+	Source           outboxSource    `json:"source"`
+	SourceIncidentID string          `json:"source_incident_id,omitempty"`
+	DetailsURL       string          `json:"details_url,omitempty"`
+	Description      string          `json:"description,omitempty"`
+	TicketURL        string          `json:"ticket_url,omitempty"`
+	Level            int             `json:"level"`
+	Acked            bool            `json:"acked,omitempty"`
+	Tags             [][2]string     `json:"tags,omitempty"`     // [key, value], in the order they were added
+	Metadata         json.RawMessage `json:"metadata,omitempty"` // absent: {}
 }
 
 // outboxSource is the incident's source in an outboxIncident.
@@ -182,6 +183,9 @@ func encodeOutboxIncident(inc *argus.Incident) (string, error) {
 		SourceIncidentID: inc.SourceIncidentID, DetailsURL: inc.DetailsURL, Description: inc.Description,
 		TicketURL: inc.TicketURL, Level: inc.Level, Acked: inc.Acked,
 	}
+	if string(inc.Metadata) != "{}" {
+		o.Metadata = inc.Metadata
+	}
 	for _, t := range inc.Tags {
 		o.Tags = append(o.Tags, [2]string{t.Tag.Key, t.Tag.Value})
 	}
@@ -202,7 +206,10 @@ func decodeOutboxIncident(s string) (argus.Incident, error) {
 		},
 		SourceIncidentID: o.SourceIncidentID, DetailsURL: o.DetailsURL, Description: o.Description,
 		TicketURL: o.TicketURL, Level: o.Level, Acked: o.Acked,
-		Tags: make([]argus.TagRelation, len(o.Tags)),
+		Tags: make([]argus.TagRelation, len(o.Tags)), Metadata: o.Metadata,
+	}
+	if inc.Metadata == nil {
+		inc.Metadata = json.RawMessage("{}")
 	}
 	if inc.EndTime != nil {
 		end := inc.EndTime.UTC()

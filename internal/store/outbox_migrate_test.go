@@ -36,8 +36,15 @@ func TestOutboxRowFromBeforeSnapshots(t *testing.T) {
 			t.Fatal(err)
 		}
 		open := argus.Infinity
-		inc, sta, err := s.CreateIncident(ctx, NewIncident{SourceID: src.ID, StartTime: start, EndTime: &open, Description: "x", Level: 3}, src.UserID, start)
-		if err != nil {
+		var incID int64
+		if err := s.db.QueryRowContext(ctx, `INSERT INTO argus_incident_incident (start_time, end_time, source_id, description, level)
+			VALUES ($1, $2, $3, 'x', 3) RETURNING id`, s.dialect.t(start), s.dialect.end(&open), src.ID).Scan(&incID); err != nil {
+			t.Fatal(err)
+		}
+		inc := argus.Incident{ID: incID}
+		sta := argus.Event{IncidentID: incID, Actor: argus.Actor{ID: src.UserID}, Timestamp: start, Received: start, Type: argus.EventStart, Description: "x"}
+		if err := s.db.QueryRowContext(ctx, `INSERT INTO argus_incident_event (incident_id, actor_id, timestamp, received, type, description)
+			VALUES ($1, $2, $3, $3, 'STA', 'x') RETURNING id`, incID, src.UserID, s.dialect.t(start)).Scan(&sta.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO argus_notify_outbox (event_id, due) VALUES ($1, $2)`, sta.ID, s.dialect.t(start)); err != nil {

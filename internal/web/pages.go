@@ -530,7 +530,7 @@ func (s *Server) apply(ctx context.Context, u *argus.User, id int64, action stri
 		if bad != "" || ticket != "" && !argus.ValidURL(ticket) {
 			return formError("Enter a valid URL for the ticket.")
 		}
-		return s.st.SetTicketURL(ctx, id, ticket)
+		return s.st.SetTicketURL(ctx, id, ticket, u, now)
 	}
 	return fmt.Errorf("web: action %q: %w", action, argus.ErrNotFound)
 }
