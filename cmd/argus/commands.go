@@ -52,6 +52,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	defer stopNotifier()
 	accounts := auth.NewAccounts(st, e.now, cfg.TokenLifetime)
 	accounts.SessionLifetime = cfg.SessionLifetime
+	accounts.KnoxTTL = cfg.KnoxTokenLifetime
 	// The hub of live updates hears every committed change: this
 	// process's, and on PostgreSQL every other instance's (D36).
 	hub := realtime.NewHub(1000)

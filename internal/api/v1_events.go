@@ -140,6 +140,9 @@ func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
+	if err := argus.CanAcknowledge(u); err != nil {
+		return err // v1: end users only
+	}
 	ack.Event.IncidentID = incID
 	ack, err = s.store.CreateAck(ctx, ack, u, now)
 	if err != nil {

@@ -175,47 +175,54 @@ func fieldKey(e *argus.Error) string {
 	return "non_field_errors"
 }
 
-// fieldMessage is message as it appears under its field: the add-source
-// form named the username field once more inside its messages.
-func fieldMessage(e *argus.Error, u *argus.User) string {
-	msg := message(e, u)
-	if e.Field == "username" && e.Model == "SourceSystem" {
-		return "username: " + msg
-	}
-	return msg
+// refusalBody is the status and body of the refusals of one request on
+// v1, laid out in the shape of the first (the refusals of one input share
+// one).
+func refusalBody(es []*argus.Error, u *argus.User) (int, any) {
+	return layOut(es, u, message)
 }
 
-// refusalBody is the status and body of the refusals of one request, laid
-// out in the shape of the first (the refusals of one input share one).
-func refusalBody(es []*argus.Error, u *argus.User) (int, any) {
+// layOut lays refusals out in the shape of the first, each worded by msg.
+func layOut(es []*argus.Error, u *argus.User, msg func(*argus.Error, *argus.User) string) (int, any) {
 	switch shapeOf(es[0]) {
 	case shapeStatus:
 		status := http.StatusNotFound
 		if es[0].Kind == argus.ErrForbidden {
 			status = http.StatusForbidden
 		}
-		return status, detailBody{message(es[0], u)}
+		return status, detailBody{msg(es[0], u)}
 	case shapeList:
 		list := make(ListError, len(es))
 		for i, e := range es {
-			list[i] = message(e, u)
+			list[i] = msg(e, u)
 		}
 		return http.StatusBadRequest, list
 	case shapeDetail:
 		d := DetailError{}
 		for _, e := range es {
-			d[fieldKey(e)] = message(e, u)
+			d[fieldKey(e)] = msg(e, u)
 		}
 		return http.StatusBadRequest, d
 	}
-	return http.StatusBadRequest, refusalFields(es, u)
+	return http.StatusBadRequest, fieldsOf(es, u, msg)
 }
 
-// refusalFields lays refusals out in shape (a).
+// refusalFields lays refusals out in shape (a), worded as on v1.
 func refusalFields(es []*argus.Error, u *argus.User) FieldErrors {
+	return fieldsOf(es, u, message)
+}
+
+// fieldsOf lays refusals out in shape (a), each worded by msg. The
+// add-source form named the username field once more inside its
+// messages.
+func fieldsOf(es []*argus.Error, u *argus.User, msg func(*argus.Error, *argus.User) string) FieldErrors {
 	f := FieldErrors{}
 	for _, e := range es {
-		f.Add(fieldKey(e), fieldMessage(e, u))
+		m := msg(e, u)
+		if e.Field == "username" && e.Model == "SourceSystem" {
+			m = "username: " + m
+		}
+		f.Add(fieldKey(e), m)
 	}
 	return f
 }

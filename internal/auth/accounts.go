@@ -24,6 +24,8 @@ var (
 	ErrTokenExpired = errors.New("auth: token has expired")
 	// ErrInactive: the token's user is inactive.
 	ErrInactive = errors.New("auth: user inactive or deleted")
+	// ErrNoToken: the user has no legacy token to refresh.
+	ErrNoToken = errors.New("auth: no token to refresh")
 )
 
 // Accounts are the operations on users' credentials — logging in with a
@@ -34,6 +36,9 @@ type Accounts struct {
 	// (ARGUS_SESSION_EXPIRES_AFTER_DAYS), SessionIdle how long it lasts
 	// unused (D35). Defaults 14 days and 3 days.
 	SessionLifetime, SessionIdle time.Duration
+	// KnoxTTL is how long knox tokens live (ARGUS_AUTH_TOKEN_TTL, D30);
+	// 0: for ever. Default 10 hours.
+	KnoxTTL time.Duration
 
 	st       *store.Store
 	now      func() time.Time
@@ -49,7 +54,7 @@ type Accounts struct {
 // with tokens living tokenTTL (D4).
 func NewAccounts(st *store.Store, now func() time.Time, tokenTTL time.Duration) *Accounts {
 	return &Accounts{
-		SessionLifetime: 14 * 24 * time.Hour, SessionIdle: 3 * 24 * time.Hour,
+		SessionLifetime: 14 * 24 * time.Hour, SessionIdle: 3 * 24 * time.Hour, KnoxTTL: 10 * time.Hour,
 		st: st, now: now, tokenTTL: tokenTTL,
 		dummy: sync.OnceValues(func() (string, error) { return HashPassword("not a password") }),
 	}
@@ -100,26 +105,96 @@ func (a *Accounts) IssueToken(ctx context.Context, userID int64) (string, error)
 	return key, nil
 }
 
-// UserByToken returns the user whose token has this key: ErrUnknownToken,
-// ErrInactive or ErrTokenExpired (the token is then deleted) when none
-// may act.
+// UserByToken returns the user whose token, legacy or knox, has this key:
+// ErrUnknownToken, ErrInactive or ErrTokenExpired (the token is then
+// deleted) when none may act.
 func (a *Accounts) UserByToken(ctx context.Context, key string) (argus.User, error) {
+	u, _, err := a.UserByAnyToken(ctx, key)
+	return u, err
+}
+
+// UserByAnyToken is UserByToken, also saying which token it was: knox is
+// the knox digest of a knox token (D30), "" for a legacy one. As in Argus
+// 2.x, the legacy tokens are asked first; an expired legacy token answers
+// ErrTokenExpired, an expired knox token ErrUnknownToken.
+func (a *Accounts) UserByAnyToken(ctx context.Context, key string) (u argus.User, knox string, err error) {
 	keyHash := HashKey(key)
 	u, tok, err := a.st.UserByToken(ctx, keyHash)
 	switch {
 	case errors.Is(err, argus.ErrNotFound):
-		return argus.User{}, ErrUnknownToken
+		return a.userByKnoxToken(ctx, key)
 	case err != nil:
-		return argus.User{}, err
+		return argus.User{}, "", err
 	case !u.IsActive:
-		return argus.User{}, ErrInactive
+		return argus.User{}, "", ErrInactive
 	case tok.Expired(a.now(), a.tokenTTL):
 		if err := a.st.DeleteToken(ctx, keyHash); err != nil {
-			return argus.User{}, err
+			return argus.User{}, "", err
 		}
-		return argus.User{}, ErrTokenExpired
+		return argus.User{}, "", ErrTokenExpired
 	}
-	return u, nil
+	return u, "", nil
+}
+
+func (a *Accounts) userByKnoxToken(ctx context.Context, key string) (argus.User, string, error) {
+	if !isKnoxKey(key) {
+		return argus.User{}, "", ErrUnknownToken
+	}
+	digest := KnoxDigest(key)
+	u, _, err := a.st.UserByKnoxToken(ctx, digest, a.now())
+	switch {
+	case errors.Is(err, argus.ErrNotFound):
+		return argus.User{}, "", ErrUnknownToken
+	case err != nil:
+		return argus.User{}, "", err
+	case !u.IsActive:
+		return argus.User{}, "", ErrInactive
+	}
+	return u, digest, nil
+}
+
+// IssueKnoxToken makes a new knox token for the user, beside any others
+// (D30), living KnoxTTL (none when KnoxTTL is 0), and records the login.
+// It returns the key, shown this once, and its expiry (nil: never).
+func (a *Accounts) IssueKnoxToken(ctx context.Context, userID int64) (string, *time.Time, error) {
+	key := NewKnoxKey()
+	now := a.now()
+	t := store.KnoxToken{Digest: KnoxDigest(key), TokenKey: key[:knoxTokenKeyLength], UserID: userID, Created: now}
+	if a.KnoxTTL > 0 {
+		t.Expiry = new(now.Add(a.KnoxTTL))
+	}
+	if err := a.st.CreateKnoxToken(ctx, t); err != nil {
+		return "", nil, err
+	}
+	if err := a.st.RecordLogin(ctx, userID, now); err != nil {
+		return "", nil, err
+	}
+	return key, t.Expiry, nil
+}
+
+// RevokeKnoxToken deletes the knox token with this digest
+// (auth/token/logout/).
+func (a *Accounts) RevokeKnoxToken(ctx context.Context, digest string) error {
+	return a.st.DeleteKnoxToken(ctx, digest)
+}
+
+// RevokeKnoxTokens deletes every knox token of the user
+// (auth/token/logoutall).
+func (a *Accounts) RevokeKnoxTokens(ctx context.Context, userID int64) error {
+	return a.st.DeleteKnoxTokens(ctx, userID)
+}
+
+// RefreshToken replaces the user's legacy token with a new one
+// (auth/refresh-token/): ErrNoToken when the user has none to replace.
+func (a *Accounts) RefreshToken(ctx context.Context, userID int64) (string, error) {
+	has, err := a.st.HasToken(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	if !has {
+		return "", ErrNoToken
+	}
+	return a.IssueToken(ctx, userID)
 }
 
 // RevokeToken deletes the user's token, if any.

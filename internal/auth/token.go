@@ -3,6 +3,7 @@ package auth
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"strings"
 )
@@ -44,4 +45,30 @@ func NewPassword() string {
 		}
 	}
 	return b.String()
+}
+
+// knoxTokenKeyLength is how many leading characters of a knox key are
+// kept beside its digest, as knox keeps them (token_key).
+const knoxTokenKeyLength = 15
+
+// NewKnoxKey returns a fresh knox-style token: 64 lowercase hex
+// characters from 32 random bytes (api-v2.md §2.13).
+func NewKnoxKey() string { return NewSessionKey() }
+
+// KnoxDigest is what storage keeps of a knox key: knox's own digest,
+// SHA-512 of the key's text in hex, so that tokens imported from an
+// Argus 2.x database keep working (D30).
+func KnoxDigest(key string) string {
+	sum := sha512.Sum512([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// isKnoxKey reports whether key has the form of a knox key: 64 hex
+// characters.
+func isKnoxKey(key string) bool {
+	if len(key) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(key)
+	return err == nil
 }

@@ -37,6 +37,8 @@ type Config struct {
 	TokenLifetime time.Duration
 	// SessionLifetime is how long a web login session lives.
 	SessionLifetime time.Duration
+	// KnoxTokenLifetime is how long a knox-style token lives (D30).
+	KnoxTokenLifetime time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-Proto and
 	// X-Forwarded-For headers are believed; from anyone else they are
 	// ignored. Empty by default.
@@ -121,6 +123,7 @@ var Vars = []Var{
 	{"ARGUS_FRONTEND_URL", "", "comma-separated frontend URLs whose origins CORS allows, with credentials"},
 	{"ARGUS_TOKEN_EXPIRES_AFTER_DAYS", "14", "days an API token stays valid after it is issued"},
 	{"ARGUS_SESSION_EXPIRES_AFTER_DAYS", "14", "days a web login session stays valid"},
+	{"ARGUS_AUTH_TOKEN_TTL", "10h", "how long a knox-style token from /api/v2/auth/token/login/ stays valid (Go duration, or days as 2d)"},
 	{"ARGUS_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-Proto/-For are believed"},
 	{"ARGUS_SEND_NOTIFICATIONS", "false", "queue and send notifications; while false nothing is queued"},
 	{"ARGUS_NOTIFICATION_WORKERS", "4", "messages each serve or worker process sends at once"},
@@ -182,6 +185,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if c.SessionLifetime, err = parseDays(getenv, "ARGUS_SESSION_EXPIRES_AFTER_DAYS", 14); err != nil {
+		return c, err
+	}
+	if c.KnoxTokenLifetime, err = parseDuration(getenv, "ARGUS_AUTH_TOKEN_TTL", 10*time.Hour); err != nil {
 		return c, err
 	}
 	if c.TrustedProxies, err = parsePrefixes(getenv("ARGUS_TRUSTED_PROXIES")); err != nil {

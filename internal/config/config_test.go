@@ -300,3 +300,14 @@ func TestVarsDefaultsMatchLoad(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadKnoxTokenLifetime(t *testing.T) {
+	for value, want := range map[string]time.Duration{"": 10 * time.Hour, "90m": 90 * time.Minute, "2d": 48 * time.Hour} {
+		if got := load(t, map[string]string{"ARGUS_AUTH_TOKEN_TTL": value}).KnoxTokenLifetime; got != want {
+			t.Errorf("ARGUS_AUTH_TOKEN_TTL=%q: %v; want %v", value, got, want)
+		}
+	}
+	if _, err := config.Load(env(map[string]string{"ARGUS_AUTH_TOKEN_TTL": "soon"})); err == nil || !strings.Contains(err.Error(), "ARGUS_AUTH_TOKEN_TTL") {
+		t.Errorf("ARGUS_AUTH_TOKEN_TTL=soon: %v; want an error naming it", err)
+	}
+}

@@ -66,10 +66,6 @@ func TestRulesInTheStore(t *testing.T) {
 				_, err := st.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventEnd}, &alice, t0)
 				return err
 			}},
-			{"a source acknowledges", argus.CodeSourceCannotAck, func() error {
-				_, err := st.CreateAck(ctx, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: t0}}, &srcUser, t0)
-				return err
-			}},
 			{"an ack expires before it is made", argus.CodeExpirationNotAfterEvent, func() error {
 				_, err := st.CreateAck(ctx, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: t0}, Expiration: &t0}, &alice, t0)
 				return err

@@ -514,6 +514,9 @@ func (s *Server) apply(ctx context.Context, u *argus.User, id int64, action stri
 			}
 			ack.Expiration = &t
 		}
+		if err := argus.CanAcknowledge(u); err != nil {
+			return err
+		}
 		_, err := s.st.CreateAck(ctx, ack, u, now)
 		return err
 	case "close":
