@@ -485,6 +485,7 @@ func TestEveryCodeIsWorded(t *testing.T) {
 		argus.CodeIncidentOpen, argus.CodeIncidentStateless, argus.CodeStatelessStart, argus.CodeAckIsNoEvent, argus.CodeSourceNotYours,
 		argus.CodeSuperuserOnly, argus.CodeSourceNeedsSuperuser, argus.CodeNoSourceOfCaller,
 		argus.CodeEndBeforeStart, argus.CodeExpirationNotAfterEvent, argus.CodeNoSuchSource,
+		argus.CodeExpirationPast, argus.CodeAckExpired,
 	}
 	for _, c := range codes {
 		kind := argus.ErrInvalid

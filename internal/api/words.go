@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/argus-go/argus/internal/argus"
 )
@@ -112,6 +113,11 @@ func message(e *argus.Error, u *argus.User) string {
 		return "'end_time' cannot be before 'start_time'."
 	case argus.CodeExpirationNotAfterEvent:
 		return "'expiration' must be after 'event.timestamp'."
+	case argus.CodeExpirationPast:
+		now, _ := arg(e, 0).(time.Time)
+		return fmt.Sprintf("'expiration' must be later than current moment (%s) or null.", pythonTime(now))
+	case argus.CodeAckExpired:
+		return "Cannot change expired Acknowledgement"
 	case argus.CodeSourceNeedsSuperuser:
 		return "You must be a superuser to be allowed to specify the 'source' field."
 	case argus.CodeNoSuchSource:
@@ -147,7 +153,7 @@ const (
 // shapeOf is the layout of a refusal on v1.
 func shapeOf(e *argus.Error) shape {
 	switch e.Code {
-	case argus.CodeNameTaken, argus.CodeProfileTaken, argus.CodeDuplicateIncident,
+	case argus.CodeNameTaken, argus.CodeProfileTaken, argus.CodeDuplicateIncident, argus.CodeAckExpired,
 		argus.CodeSourceNeedsSuperuser, argus.CodeNoSourceOfCaller, argus.CodeNoSuchSource:
 		return shapeList
 	case argus.CodeSourceCannotPost, argus.CodeUserCannotPost, argus.CodeSourceCannotAck,
@@ -239,6 +245,16 @@ func messages(err error) []string {
 		out[i] = message(e, nil)
 	}
 	return out
+}
+
+// pythonTime prints t as Python's str() prints an aware datetime, in UTC
+// as Django's clock gives it: 2026-06-01 10:00:00.250000+00:00.
+func pythonTime(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond()/1000 != 0 {
+		return t.Format("2006-01-02 15:04:05.000000-07:00")
+	}
+	return t.Format("2006-01-02 15:04:05-07:00")
 }
 
 func arg(e *argus.Error, i int) any {

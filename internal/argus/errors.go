@@ -134,6 +134,12 @@ const (
 	// when it is made.
 	CodeExpirationNotAfterEvent Code = "expiration_not_after_event"
 
+	// CodeExpirationPast (Field "expiration"): a new expiration of an
+	// acknowledgement must lie after now, Args[0] (time.Time).
+	CodeExpirationPast Code = "expiration_past"
+	// CodeAckExpired: an acknowledgement that has expired cannot change.
+	CodeAckExpired Code = "ack_expired"
+
 	// CodeSourceNotYours: only the source's own user and superusers may
 	// change a source system.
 	CodeSourceNotYours Code = "source_not_yours"

@@ -105,3 +105,17 @@ func CheckAck(a *Ack) error {
 	}
 	return nil
 }
+
+// CheckAckChange says whether a's expiration may become exp at now
+// (api-v2.md §4.6): an ack that has expired stays as it was
+// (CodeAckExpired), and a new expiration must be nil or after now
+// (CodeExpirationPast on "expiration", Args[0] now).
+func CheckAckChange(a *Ack, exp *time.Time, now time.Time) error {
+	if a.Expiration != nil && !a.Expiration.After(now) {
+		return Invalid("", CodeAckExpired)
+	}
+	if exp != nil && !exp.After(now) {
+		return Invalid("expiration", CodeExpirationPast, now)
+	}
+	return nil
+}

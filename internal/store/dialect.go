@@ -163,6 +163,15 @@ func isUniqueViolation(err error) bool {
 
 // forUpdate locks the selected rows until the transaction ends on
 // PostgreSQL; SQLite's immediate transactions already hold the write lock.
+// seconds is the SQL for the seconds from the time in column from to the
+// time in column to.
+func (d dialect) seconds(from, to string) string {
+	if d == postgresDialect {
+		return "EXTRACT(EPOCH FROM (" + to + " - " + from + "))"
+	}
+	return "((julianday(" + to + ") - julianday(" + from + ")) * 86400.0)"
+}
+
 func (d dialect) forUpdate() string {
 	if d == postgresDialect {
 		return " FOR UPDATE"

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/argus-go/argus/internal/argus"
@@ -208,4 +210,69 @@ func (s *Store) Ack(ctx context.Context, incidentID, ackID int64) (argus.Ack, er
 		return a, notFound(err, "Acknowledgement", ackID)
 	}
 	return a, nil
+}
+
+// AllEvents lists the events of every incident, latest timestamp first,
+// limit at most, after cursor (nil: from the start); cursor.StartTime is
+// an event's timestamp here. more reports whether rows remain beyond the
+// page in its direction.
+func (s *Store) AllEvents(ctx context.Context, cursor *Cursor, limit int) (list []argus.Event, more bool, err error) {
+	q := &query{}
+	order := " ORDER BY e.timestamp DESC, e.id DESC"
+	if cursor != nil {
+		p, id := q.arg(s.dialect.t(cursor.StartTime)), q.arg(cursor.ID)
+		if cursor.Reverse {
+			q.where("(e.timestamp, e.id) > (" + p + ", " + id + ")")
+			order = " ORDER BY e.timestamp ASC, e.id ASC"
+		} else {
+			q.where("(e.timestamp, e.id) < (" + p + ", " + id + ")")
+		}
+	}
+	sqlText := eventSelect
+	if len(q.conds) > 0 {
+		sqlText += " WHERE " + strings.Join(q.conds, " AND ")
+	}
+	sqlText += order + " LIMIT " + q.arg(limit+1)
+	list, err = collect(ctx, s.db, "list all events", func(rows *sql.Rows, ev *argus.Event) error {
+		return scanEvent(rows, ev)
+	}, sqlText, q.args...)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(list) > limit {
+		list, more = list[:limit], true
+	}
+	if cursor != nil && cursor.Reverse {
+		slices.Reverse(list)
+	}
+	return list, more, nil
+}
+
+// SetAckExpiration changes when an acknowledgement expires (api-v2.md
+// §4.6): to nil (never) or a time after now (else CodeExpirationPast on
+// "expiration"); an ack that has expired already cannot change
+// (CodeAckExpired). No event is made.
+func (s *Store) SetAckExpiration(ctx context.Context, incidentID, ackID int64, exp *time.Time, now time.Time) (argus.Ack, error) {
+	var ack argus.Ack
+	err := s.eventTx(ctx, func(tx *eventTx) error {
+		err := scanEvent(tx.QueryRowContext(ctx, ackSelect+` WHERE e.incident_id = $1 AND e.id = $2`+s.dialect.forUpdate(), incidentID, ackID),
+			&ack.Event, scanNullTime(&ack.Expiration))
+		if err != nil {
+			return notFound(err, "Acknowledgement", ackID)
+		}
+		if err := argus.CheckAckChange(&ack, exp, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE argus_incident_acknowledgement SET expiration = $2 WHERE event_id = $1`,
+			ackID, s.dialect.nt(exp)); err != nil {
+			return fmt.Errorf("store: change ack %d: %w", ackID, err)
+		}
+		if exp != nil {
+			exp = new(exp.UTC().Truncate(time.Microsecond))
+		}
+		ack.Expiration = exp
+		tx.changed(ChangeAck, incidentID, nil)
+		return nil
+	})
+	return ack, err
 }

@@ -197,6 +197,18 @@ type IncidentFilter struct {
 	// filter.
 	Search string
 
+	// IDs keeps these incidents (?id__in=); empty does not filter.
+	IDs []int64
+	// MinDuration keeps incidents that have lasted at least this long:
+	// open ones until now, closed ones until they ended; never stateless
+	// ones (?duration__gte=). 0 does not filter.
+	MinDuration time.Duration
+	// HideClosedAcked drops incidents that are both closed and acked.
+	HideClosedAcked bool
+	// TokenExpiry keeps only Argus's own warnings of expiring tokens: of
+	// the source "argus", tagged problem_type=token_expiry.
+	TokenExpiry bool
+
 	// commonText is set by Incidents when the search text is in so many
 	// descriptions that walking the newest incidents finds a page sooner
 	// than collecting every match.
@@ -357,6 +369,21 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 	if f.MaxLevel != 0 {
 		q.where("i.level <= " + q.arg(f.MaxLevel))
 	}
+	if len(f.IDs) > 0 {
+		q.where("i.id " + s.dialect.inIDs(q.arg(s.dialect.ids(f.IDs))))
+	}
+	if f.MinDuration > 0 {
+		secs := q.arg(f.MinDuration.Seconds())
+		q.where("((i.end_time > " + nowArg + " AND " + s.dialect.seconds("i.start_time", nowArg) + " >= " + secs + ") OR (i.end_time <= " +
+			nowArg + " AND " + s.dialect.seconds("i.start_time", "i.end_time") + " >= " + secs + "))")
+	}
+	if f.HideClosedAcked {
+		q.where("NOT (i.end_time <= " + nowArg + " AND " + fmt.Sprintf(ackedSQL, nowArg) + ")")
+	}
+	if f.TokenExpiry {
+		q.where(`s.name = 'argus' AND EXISTS (SELECT 1 FROM argus_incident_incidenttagrelation r
+			WHERE r.incident_id = i.id AND r.tag_key = 'problem_type' AND r.tag_value = 'token_expiry')`)
+	}
 	if f.SourceUserID != 0 {
 		q.where("s.user_id = " + q.arg(f.SourceUserID))
 	}
@@ -437,6 +464,28 @@ func (s *Store) Incidents(ctx context.Context, f IncidentFilter, cursor *Cursor,
 		return nil, false, err
 	}
 	return list, more, nil
+}
+
+// CountIncidents counts the incidents matching f (?count).
+func (s *Store) CountIncidents(ctx context.Context, f IncidentFilter, now time.Time) (int, error) {
+	// The current time is a parameter only when a condition needs it:
+	// PostgreSQL refuses a parameter it cannot type.
+	const unset = "$now"
+	q := &query{}
+	s.filterIncidents(q, f, unset)
+	if strings.Contains(strings.Join(q.conds, " "), unset) {
+		q = &query{}
+		s.filterIncidents(q, f, q.arg(s.dialect.t(now)))
+	}
+	sqlText := `SELECT COUNT(*) FROM argus_incident_incident i JOIN argus_incident_sourcesystem s ON s.id = i.source_id`
+	if len(q.conds) > 0 {
+		sqlText += " WHERE " + strings.Join(q.conds, " AND ")
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, sqlText, q.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count incidents: %w", err)
+	}
+	return n, nil
 }
 
 // Incident returns one incident with its tags.

@@ -283,3 +283,31 @@ func mustAffect(res sql.Result, model string, key any) error {
 	}
 	return nil
 }
+
+// SourceSeen records that the source system was heard from at now
+// (D34), unless it was within the last ten seconds: a source posting
+// many requests writes once per ten seconds, not once per request.
+func (s *Store) SourceSeen(ctx context.Context, sourceID int64, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE argus_incident_sourcesystem SET last_seen = $2
+		WHERE id = $1 AND (last_seen IS NULL OR last_seen < $3)`,
+		sourceID, s.dialect.t(now), s.dialect.t(now.Add(-SourceSeenEvery)))
+	if err != nil {
+		return fmt.Errorf("store: source %d seen: %w", sourceID, err)
+	}
+	return nil
+}
+
+// SourceSeenEvery is how often at most SourceSeen writes a source's
+// last_seen.
+const SourceSeenEvery = 10 * time.Second
+
+// SourceLastSeen is when the source system was last heard from; nil:
+// never.
+func (s *Store) SourceLastSeen(ctx context.Context, sourceID int64) (*time.Time, error) {
+	var t *time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT last_seen FROM argus_incident_sourcesystem WHERE id = $1`, sourceID).Scan(scanNullTime(&t))
+	if err != nil {
+		return nil, notFound(err, "SourceSystem", sourceID)
+	}
+	return t, nil
+}
