@@ -69,9 +69,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if len(providers) > 0 && cfg.Login.SecretKey == "" {
 		log.Warn("SECRET_KEY is not set: a login with a provider must finish on the instance that began it")
 	}
-	v1 := api.New(st, api.Options{
+	rest := api.New(st, api.Options{
 		Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now, Hub: hub,
-		FrontendOrigins: cfg.FrontendOrigins, LoginProviders: names,
+		FrontendOrigins: cfg.FrontendOrigins, LoginProviders: names, DeletableIncidents: !cfg.IndelibleIncidents,
 	})
 	ui, err := web.New(st, web.Options{
 		Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now, Hub: hub,
@@ -84,7 +84,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	probes := health.New(st)
 	handler := httpserver.Handler(httpserver.Options{
 		Logger: log, TrustedProxies: cfg.TrustedProxies, FrontendOrigins: cfg.FrontendOrigins,
-	}, v1, ui, probes)
+	}, rest, ui, probes)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ func (e *Endpoints) Authenticate(r *http.Request) (*http.Request, error) {
 		case len(parts) > 2:
 			return r, errUnauthenticated("Invalid token header. Token string should not contain spaces.")
 		}
-		u, err := e.accounts.UserByToken(ctx, parts[1])
+		u, knox, err := e.accounts.UserByAnyToken(ctx, parts[1])
 		switch {
 		case errors.Is(err, auth.ErrUnknownToken):
 			return r, errUnauthenticated("Invalid token.")
@@ -42,7 +42,11 @@ func (e *Endpoints) Authenticate(r *http.Request) (*http.Request, error) {
 			return r, err
 		}
 		httpserver.NoteUser(ctx, u.ID)
-		return r.WithContext(context.WithValue(ctx, userKey{}, &u)), nil
+		ctx = context.WithValue(ctx, userKey{}, &u)
+		if knox != "" {
+			ctx = context.WithValue(ctx, knoxKey{}, knox)
+		}
+		return r.WithContext(ctx), nil
 	}
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
@@ -67,3 +71,7 @@ func (e *Endpoints) Authenticate(r *http.Request) (*http.Request, error) {
 // sessionKey is the context key of the session cookie value, set when the
 // caller was authenticated by it.
 type sessionKey struct{}
+
+// knoxKey is the context key of the knox digest of the token the caller
+// was authenticated by, when it was a knox token (D30).
+type knoxKey struct{}

@@ -221,9 +221,9 @@ func DecodeCursor(v string) (*store.Cursor, error) {
 
 // Page is a cursor-paginated list.
 type Page struct {
-	Next     *string        `json:"next"`
-	Previous *string        `json:"previous"`
-	Results  []incidentJSON `json:"results"`
+	Next     *string `json:"next"`
+	Previous *string `json:"previous"`
+	Results  any     `json:"results"`
 }
 
 // pageLink is the absolute URL of this request with the cursor replaced,
@@ -246,6 +246,28 @@ func cursorLink(r *http.Request, cursor string) *string {
 // from the query on a forward page, and certain on a page reached
 // backwards (it ended at the cursor's row).
 func NextLink(r *http.Request, list []argus.Incident, cur *store.Cursor, more bool) *string {
+	return nextLink(r, list, incidentPosition, cur, more)
+}
+
+// PreviousLink points before the page's first row, unless the page is the
+// first.
+func PreviousLink(r *http.Request, list []argus.Incident, cur *store.Cursor, more bool) *string {
+	return previousLink(r, list, incidentPosition, cur, more)
+}
+
+// incidentPosition is an incident's place in the incident order.
+func incidentPosition(inc *argus.Incident) store.Cursor {
+	return store.Cursor{StartTime: inc.StartTime, ID: inc.ID}
+}
+
+// eventPosition is an event's place in the event order (-timestamp).
+func eventPosition(ev *argus.Event) store.Cursor {
+	return store.Cursor{StartTime: ev.Timestamp, ID: ev.ID}
+}
+
+// nextLink is NextLink for rows of any list ordered by (-time, -pk), pos
+// giving each row's place.
+func nextLink[T any](r *http.Request, list []T, pos func(*T) store.Cursor, cur *store.Cursor, more bool) *string {
 	forward := cur == nil || !cur.Reverse
 	switch {
 	case forward && !more:
@@ -256,13 +278,11 @@ func NextLink(r *http.Request, list []argus.Incident, cur *store.Cursor, more bo
 		}
 		return pageLink(r, store.Cursor{StartTime: cur.StartTime, ID: cur.ID + 1})
 	}
-	last := list[len(list)-1]
-	return pageLink(r, store.Cursor{StartTime: last.StartTime, ID: last.ID})
+	return pageLink(r, pos(&list[len(list)-1]))
 }
 
-// PreviousLink points before the page's first row, unless the page is the
-// first.
-func PreviousLink(r *http.Request, list []argus.Incident, cur *store.Cursor, more bool) *string {
+// previousLink is PreviousLink for rows of any list, as nextLink.
+func previousLink[T any](r *http.Request, list []T, pos func(*T) store.Cursor, cur *store.Cursor, more bool) *string {
 	switch {
 	case cur == nil:
 		return nil
@@ -271,8 +291,15 @@ func PreviousLink(r *http.Request, list []argus.Incident, cur *store.Cursor, mor
 	case len(list) == 0:
 		return pageLink(r, store.Cursor{StartTime: cur.StartTime, ID: cur.ID - 1, Reverse: true})
 	}
-	first := list[0]
-	return pageLink(r, store.Cursor{StartTime: first.StartTime, ID: first.ID, Reverse: true})
+	first := pos(&list[0])
+	first.Reverse = true
+	return pageLink(r, first)
+}
+
+// absoluteURL is the absolute URL of path on the host the request came
+// to, by the scheme the client used.
+func absoluteURL(r *http.Request, path string) string {
+	return httpserver.PeerFrom(r).Scheme + "://" + r.Host + path
 }
 
 // isNotFound is errors.Is(err, argus.ErrNotFound).

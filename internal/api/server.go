@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/argus-go/argus/internal/auth"
@@ -39,14 +40,28 @@ type Options struct {
 	// Accounts are the account operations, shared with the other faces.
 	// Default: made over the store with TokenLifetime.
 	Accounts *auth.Accounts
+	// TicketPlugin makes tickets for PUT /api/v2/incidents/<pk>/automatic-ticket/;
+	// without one that answers that none is configured.
+	TicketPlugin TicketPlugin
+	// DeletableIncidents lets DELETE /api/v2/incidents/<pk>/ delete
+	// (ARGUS_INDELIBLE_INCIDENTS=false); by default it answers 405.
+	DeletableIncidents bool
 	// TrustedProxies are ARGUS_TRUSTED_PROXIES: the only peers whose
 	// X-Forwarded-Proto and X-Forwarded-For are believed. Default none.
 	TrustedProxies []netip.Prefix
 }
 
-// Server is API v1.
+// Server is the REST API: v1 (the embedded Endpoints, worded as v1) and
+// v2 (v2, worded as Argus 2.x), two faces of one set of handlers that
+// differ only where the versions decode and render differently (D27).
 type Server struct {
 	*Endpoints
+	v2        *Endpoints
+	tickets   TicketPlugin
+	indelible bool
+	// sourcesSeen is when this process last recorded each source as
+	// seen (D34): source id → time.Time.
+	sourcesSeen sync.Map
 	hub       *realtime.Hub
 	providers []string
 	wsOrigins []string // hosts of FrontendOrigins, for ws/open/
@@ -80,6 +95,9 @@ func New(st *store.Store, o Options) *Server {
 		o.Accounts = auth.NewAccounts(st, s.now, o.TokenLifetime)
 	}
 	s.Endpoints = NewEndpoints(o.Accounts, o.Logger, refusalBody)
+	s.v2 = NewEndpoints(o.Accounts, o.Logger, v2RefusalBody)
+	s.tickets = o.TicketPlugin
+	s.indelible = !o.DeletableIncidents
 	mux := http.NewServeMux()
 	s.Register(mux)
 	mux.HandleFunc("/", s.notFound)
@@ -93,3 +111,12 @@ func New(st *store.Store, o Options) *Server {
 // other path a JSON 404: for tests and embedding. `argus serve` mounts
 // the API with Register on the top-level mux instead (httpserver.Handler).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// version is a version of the API: where its handlers decode and render
+// differently (D27).
+type version int
+
+const (
+	v1 version = 1
+	v2 version = 2
+)

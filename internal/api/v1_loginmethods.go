@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-
-	"github.com/argus-go/argus/internal/httpserver"
 )
 
 // loginMethodJSON is one way to log in, as GET /login-methods/ lists
@@ -17,7 +15,7 @@ type loginMethodJSON struct {
 // loginMethods answers GET /login-methods/, open to anyone: the password
 // login of the API, then each configured provider's login.
 func (s *Server) loginMethods(w http.ResponseWriter, r *http.Request) error {
-	base := httpserver.PeerFrom(r).Scheme + "://" + r.Host
+	base := absoluteURL(r, "")
 	out := []loginMethodJSON{{Type: "username_password", URL: base + "/api/v1/token-auth/", Name: "user_pw"}}
 	for _, name := range s.providers {
 		out = append(out, loginMethodJSON{Type: "OAuth2", URL: base + "/oidc/login/" + name + "/", Name: name})

@@ -230,6 +230,6 @@ func (s *Server) writeMatching(w http.ResponseWriter, r *http.Request, specs []a
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, s.renderIncidents(list, now))
+	WriteJSON(w, http.StatusOK, s.renderIncidents(v1, list, now))
 	return nil
 }

@@ -28,11 +28,11 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.Handle(mux, "/api/v1/incidents/metadata/{$}", Authenticated, Methods{get: s.metadata})
 
 	// Incidents, events and acknowledgements (api-v1.md §4.3, §5).
-	s.Handle(mux, "/api/v1/incidents/{$}", Authenticated, Methods{get: s.listIncidents(false), post: s.createIncident})
-	s.Handle(mux, "/api/v1/incidents/mine/{$}", Authenticated, Methods{get: s.listIncidents(true), post: s.createIncident})
+	s.Handle(mux, "/api/v1/incidents/{$}", Authenticated, Methods{get: s.listIncidents(v1, false), post: s.createIncident(v1)})
+	s.Handle(mux, "/api/v1/incidents/mine/{$}", Authenticated, Methods{get: s.listIncidents(v1, true), post: s.createIncident(v1)})
 	s.Handle(mux, "/api/v1/incidents/open/{$}", Authenticated, Methods{get: s.openIncidents(false)})
 	s.Handle(mux, "/api/v1/incidents/open+unacked/{$}", Authenticated, Methods{get: s.openIncidents(true)})
-	s.Handle(mux, "/api/v1/incidents/{pk}/{$}", Authenticated, Methods{get: s.getIncident, patch: s.patchIncident})
+	s.Handle(mux, "/api/v1/incidents/{pk}/{$}", Authenticated, Methods{get: s.getIncident(v1), patch: s.patchIncident(v1, false)})
 	// ServeMux cannot hold both sources/{pk}/ and {incident}/events/ (neither
 	// is more specific), so an incident's sub-resources share one pattern.
 	incidentSub := map[string]http.HandlerFunc{
@@ -80,5 +80,6 @@ func (s *Server) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /ws/open", s.wsOpen)
 	}
 
+	s.registerV2(mux)
 	mux.HandleFunc("/api/", s.notFound)
 }

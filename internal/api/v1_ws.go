@@ -94,10 +94,18 @@ func (s *Server) wsPush(ctx context.Context, cancel context.CancelFunc, c *webso
 				_ = c.Close(websocket.StatusTryAgainLater, "missed changes: subscribe again") // as above
 				return
 			}
+			if m.Kind == store.ChangeDeleted {
+				// Deleted through API v2: there is nothing left to show
+				// but its pk.
+				if wsjson.Write(ctx, c, map[string]any{"type": "deleted", "payload": map[string]int64{"pk": m.IncidentID}}) != nil {
+					return
+				}
+				continue
+			}
 			now := s.now()
 			inc, err := s.store.Incident(ctx, m.IncidentID, now)
 			if errors.Is(err, argus.ErrNotFound) {
-				continue // gone since; v1 has no deletes
+				continue // deleted since
 			}
 			if err != nil {
 				s.log.ErrorContext(ctx, "ws/open: read incident", "incident", m.IncidentID, "error", err)
@@ -123,7 +131,7 @@ func (s *Server) wsSubscribed(ctx context.Context, c *websocket.Conn) error {
 		return err
 	}
 	return wsjson.Write(ctx, c, map[string]any{
-		"type": "subscribed", "channel_name": "argus." + rand.Text(), "start_incidents": s.renderIncidents(list, now),
+		"type": "subscribed", "channel_name": "argus." + rand.Text(), "start_incidents": s.renderIncidents(v1, list, now),
 	})
 }
 

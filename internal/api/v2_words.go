@@ -44,3 +44,20 @@ func v2Message(e *argus.Error, u *argus.User) string {
 func v2RefusalBody(es []*argus.Error, u *argus.User) (int, any) {
 	return layOut(es, u, v2Message)
 }
+
+// wordsOf words each refusal err carries as the version does; err's own
+// text when it carries none.
+func wordsOf(v version, err error) []string {
+	if v == v1 {
+		return messages(err)
+	}
+	es := argus.Refusals(err)
+	if es == nil {
+		return []string{err.Error()}
+	}
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = v2Message(e, nil)
+	}
+	return out
+}

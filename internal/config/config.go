@@ -26,6 +26,9 @@ type Config struct {
 	Listen string
 	// AutoMigrate makes `serve` apply pending migrations at start.
 	AutoMigrate bool
+	// IndelibleIncidents keeps DELETE /api/v2/incidents/<pk>/ from
+	// deleting (api-v2.md §4.4.6).
+	IndelibleIncidents bool
 	// Location is TIME_ZONE: where datetimes are rendered and naive input
 	// is read (D7).
 	Location *time.Location
@@ -121,6 +124,7 @@ var Vars = []Var{
 	{"TIME_ZONE", "Europe/Oslo", "zone in which datetimes are rendered and naive datetimes are read"},
 	{"DEBUG", "false", "debug logging as text; otherwise info logging as JSON"},
 	{"ARGUS_FRONTEND_URL", "", "comma-separated frontend URLs whose origins CORS allows, with credentials"},
+	{"ARGUS_INDELIBLE_INCIDENTS", "true", "while true, DELETE /api/v2/incidents/<pk>/ answers 405; false lets superusers and the incident's source delete"},
 	{"ARGUS_TOKEN_EXPIRES_AFTER_DAYS", "14", "days an API token stays valid after it is issued"},
 	{"ARGUS_SESSION_EXPIRES_AFTER_DAYS", "14", "days a web login session stays valid"},
 	{"ARGUS_AUTH_TOKEN_TTL", "10h", "how long a knox-style token from /api/v2/auth/token/login/ stays valid (Go duration, or days as 2d)"},
@@ -166,6 +170,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	var err error
 	if c.AutoMigrate, err = parseBool(getenv, "ARGUS_AUTO_MIGRATE", true); err != nil {
+		return c, err
+	}
+	if c.IndelibleIncidents, err = parseBool(getenv, "ARGUS_INDELIBLE_INCIDENTS", true); err != nil {
 		return c, err
 	}
 	if c.Debug, err = parseBool(getenv, "DEBUG", false); err != nil {

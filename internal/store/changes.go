@@ -34,6 +34,8 @@ const (
 	ChangeDetails ChangeKind = "details"
 	// ChangeAttributes: the level, description or metadata changed.
 	ChangeAttributes ChangeKind = "attributes"
+	// ChangeDeleted: the incident was deleted (API v2 only).
+	ChangeDeleted ChangeKind = "deleted"
 )
 
 // Change is one committed change to an incident, as the store publishes

@@ -737,3 +737,23 @@ func (s *Store) setTicketURL(ctx context.Context, tx *eventTx, inc *argus.Incide
 	tx.changed(ChangeTicket, inc.ID, nil)
 	return nil
 }
+
+// DeleteIncident deletes an incident with its events, acknowledgements,
+// tags and notifications (api-v2.md §4.4.6); only API v2 does, and only
+// where ARGUS_INDELIBLE_INCIDENTS is false.
+func (s *Store) DeleteIncident(ctx context.Context, id int64) error {
+	return s.eventTx(ctx, func(tx *eventTx) error {
+		if _, err := s.lockIncident(ctx, tx.Tx, id); err != nil {
+			return err
+		}
+		// Acks, queued and sent notifications go with their events.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM argus_incident_event WHERE incident_id = $1`, id); err != nil {
+			return fmt.Errorf("store: delete events of incident %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM argus_incident_incident WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("store: delete incident %d: %w", id, err)
+		}
+		tx.changed(ChangeDeleted, id, nil)
+		return nil
+	})
+}

@@ -285,12 +285,12 @@ func mustAffect(res sql.Result, model string, key any) error {
 }
 
 // SourceSeen records that the source system was heard from at now
-// (D34), unless it was within the last ten seconds: a source posting
-// many requests writes once per ten seconds, not once per request.
-func (s *Store) SourceSeen(ctx context.Context, sourceID int64, now time.Time) error {
+// (D34), unless it was recorded less than every ago: a source posting
+// many requests writes once per SourceSeenEvery, not once per request.
+func (s *Store) SourceSeen(ctx context.Context, sourceID int64, now time.Time, every time.Duration) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE argus_incident_sourcesystem SET last_seen = $2
-		WHERE id = $1 AND (last_seen IS NULL OR last_seen < $3)`,
-		sourceID, s.dialect.t(now), s.dialect.t(now.Add(-SourceSeenEvery)))
+		WHERE id = $1 AND (last_seen IS NULL OR last_seen <= $3)`,
+		sourceID, s.dialect.t(now), s.dialect.t(now.Add(-every)))
 	if err != nil {
 		return fmt.Errorf("store: source %d seen: %w", sourceID, err)
 	}
