@@ -62,13 +62,13 @@ type Server struct {
 	// sourcesSeen is when this process last recorded each source as
 	// seen (D34): source id → time.Time.
 	sourcesSeen sync.Map
-	hub       *realtime.Hub
-	providers []string
-	wsOrigins []string // hosts of FrontendOrigins, for ws/open/
-	store     *store.Store
-	loc       *time.Location
-	now       func() time.Time
-	handler   http.Handler
+	hub         *realtime.Hub
+	providers   []string
+	wsOrigins   []string // hosts of FrontendOrigins, for ws/open/
+	store       *store.Store
+	loc         *time.Location
+	now         func() time.Time
+	handler     http.Handler
 }
 
 // New returns the API handler over st.

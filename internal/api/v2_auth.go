@@ -156,4 +156,3 @@ func (s *Server) currentUserV2(w http.ResponseWriter, r *http.Request) error {
 	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
-
