@@ -164,12 +164,13 @@ func TestCurrentUserAndUserDetail(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
 		u, key := f.user("erin", false)
 		other, _ := f.user("frank", false)
-		if _, err := f.st.CreatePhoneNumber(context.Background(), u.ID, "+4790909090"); err != nil {
+		ph, err := f.st.CreatePhoneNumber(context.Background(), u.ID, "+4790909090")
+		if err != nil {
 			t.Fatal(err)
 		}
 		r := f.get("/api/v1/auth/user/", key)
 		r.want(t, 200, `{"username": "erin", "first_name": "First erin", "last_name": "", "email": "erin@example.org",
-			"phone_numbers": [{"pk": 1, "user": `+itoa(u.ID)+`, "phone_number": "+4790909090"}]}`)
+			"phone_numbers": [{"pk": `+itoa(ph.ID)+`, "user": `+itoa(u.ID)+`, "phone_number": "+4790909090"}]}`)
 
 		// Any user's four basic fields, and nothing more.
 		r = f.get("/api/v1/auth/users/"+itoa(other.ID)+"/", key)

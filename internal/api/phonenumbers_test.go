@@ -17,7 +17,10 @@ func TestPhoneNumbers(t *testing.T) {
 
 		// pk and user in the body are ignored; spaces are normalised to E.164.
 		r := f.send(http.MethodPost, path, key, map[string]any{"pk": 77, "user": 99, "phone_number": "+47 909 09 090"})
-		r.want(t, 201, `{"pk": 1, "user": `+uid+`, "phone_number": "+4790909090"}`)
+		// The pk is the sms destination's, counted with the users' email
+		// destinations (D29).
+		pk := pkOf(t, r.object(t))
+		r.want(t, 201, `{"pk": `+pk+`, "user": `+uid+`, "phone_number": "+4790909090"}`)
 
 		invalid := `{"phone_number": ["The phone number entered is not valid."]}`
 		for name, c := range map[string]struct {
@@ -36,18 +39,18 @@ func TestPhoneNumbers(t *testing.T) {
 				f.send(http.MethodPost, path, key, c.body).want(t, 400, c.want)
 			})
 		}
-		f.get(path, key).want(t, 200, `[{"pk": 1, "user": `+uid+`, "phone_number": "+4790909090"}]`)
+		f.get(path, key).want(t, 200, `[{"pk": `+pk+`, "user": `+uid+`, "phone_number": "+4790909090"}]`)
 
-		one := path + "1/"
-		f.get(one, key).want(t, 200, `{"pk": 1, "user": `+uid+`, "phone_number": "+4790909090"}`)
+		one := path + pk + "/"
+		f.get(one, key).want(t, 200, `{"pk": `+pk+`, "user": `+uid+`, "phone_number": "+4790909090"}`)
 		f.send(http.MethodPut, one, key, map[string]any{"phone_number": "+4767676767"}).
-			want(t, 200, `{"pk": 1, "user": `+uid+`, "phone_number": "+4767676767"}`)
+			want(t, 200, `{"pk": `+pk+`, "user": `+uid+`, "phone_number": "+4767676767"}`)
 		f.send(http.MethodPut, one, key, map[string]any{}).want(t, 400, `{"phone_number": ["This field is required."]}`)
 		f.send(http.MethodPut, one, key, map[string]any{"phone_number": "+4712345678"}).want(t, 400, invalid)
 		f.send(http.MethodPatch, one, key, map[string]any{}).
-			want(t, 200, `{"pk": 1, "user": `+uid+`, "phone_number": "+4767676767"}`)
+			want(t, 200, `{"pk": `+pk+`, "user": `+uid+`, "phone_number": "+4767676767"}`)
 		f.send(http.MethodPatch, one, key, map[string]any{"phone_number": "+4790909090"}).
-			want(t, 200, `{"pk": 1, "user": `+uid+`, "phone_number": "+4790909090"}`)
+			want(t, 200, `{"pk": `+pk+`, "user": `+uid+`, "phone_number": "+4790909090"}`)
 
 		// Another user's number does not exist for them, superusers included.
 		notFound := `{"detail": "Not found."}`
@@ -56,7 +59,7 @@ func TestPhoneNumbers(t *testing.T) {
 		f.send(http.MethodPatch, one, otherKey, map[string]any{"phone_number": "+4767676767"}).want(t, 404, notFound)
 		f.send(http.MethodDelete, one, otherKey, nil).want(t, 404, notFound)
 		f.get(path, otherKey).want(t, 200, `[]`)
-		f.get(one, key).want(t, 200, `{"pk": 1, "user": `+uid+`, "phone_number": "+4790909090"}`)
+		f.get(one, key).want(t, 200, `{"pk": `+pk+`, "user": `+uid+`, "phone_number": "+4790909090"}`)
 
 		r = f.send(http.MethodDelete, one, key, nil)
 		if r.status != 204 || len(r.body) != 0 {

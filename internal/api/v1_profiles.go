@@ -22,7 +22,7 @@ type profileJSON struct {
 }
 
 func renderProfile(p *argus.Profile) profileJSON {
-	out := profileJSON{PK: p.ID, Timeslot: renderTimeslot(&p.Timeslot), Filters: make([]filterJSON, len(p.Filters)),
+	out := profileJSON{PK: p.Timeslot.ID, Timeslot: renderTimeslot(&p.Timeslot), Filters: make([]filterJSON, len(p.Filters)),
 		Media: p.Media, Active: p.Active}
 	for i := range p.Filters {
 		out.Filters[i] = renderFilter(&p.Filters[i])
@@ -164,7 +164,7 @@ func (s *Server) profiles() Owned[argus.Profile, profileJSON] {
 			return s.store.CreateProfile(r.Context(), u.ID, in)
 		},
 		Update: func(r *http.Request, u *argus.User, cur argus.Profile, b Body, full bool) (argus.Profile, error) {
-			start := store.ProfileInput{TimeslotID: cur.ID, Media: cur.Media, Active: cur.Active, FilterIDs: []int64{}}
+			start := store.ProfileInput{TimeslotID: cur.Timeslot.ID, Media: cur.Media, Active: cur.Active, FilterIDs: []int64{}}
 			for _, f := range cur.Filters {
 				start.FilterIDs = append(start.FilterIDs, f.ID)
 			}
@@ -176,7 +176,7 @@ func (s *Server) profiles() Owned[argus.Profile, profileJSON] {
 			if err := s.referenceErrors(r, u.ID, in, errs); err != nil {
 				return argus.Profile{}, err
 			}
-			return s.store.UpdateProfile(r.Context(), u.ID, cur.ID, in)
+			return s.store.UpdateProfile(r.Context(), u.ID, cur.Timeslot.ID, in)
 		},
 	}
 }

@@ -29,16 +29,23 @@ func (m Medium) Display() string {
 	return ""
 }
 
-// Profile is a notification profile (api-v1.md §2.12); its ID is its
-// timeslot's ID (D15).
+// Profile is a notification profile (api-v2.md §2.11, D29): its own ID,
+// a timeslot it may share with other profiles, filters, and the
+// destinations it sends to. API v1 addresses it by its timeslot's ID
+// (D15) and shows Media and PhoneNumber, what v1 last set them to.
 type Profile struct {
-	ID          int64 // = Timeslot.ID
-	UserID      int64
-	Timeslot    Timeslot
-	Filters     []Filter
+	ID           int64
+	UserID       int64
+	Name         *string
+	Timeslot     Timeslot
+	Filters      []Filter
+	Destinations []Destination
+	Active       bool
+	// Media and PhoneNumber are API v1's view (D29): "EM" sends to the
+	// managed email destination, "SM" to the sms destination that is
+	// PhoneNumber.
 	Media       []Medium
 	PhoneNumber *PhoneNumber
-	Active      bool
 }
 
 // Matches reports whether the profile fires for the incident at time at

@@ -272,13 +272,13 @@ func (e *Email) Render(n *Notice) Content {
 
 // Recipient is the user's email address. A user without one, or with one
 // that does not parse, cannot be mailed.
-func (e *Email) Recipient(c Contact, _ *argus.Profile) (string, error) {
-	addr := strings.TrimSpace(c.Email)
+func (e *Email) Recipient(d *argus.Destination) (string, error) {
+	addr := strings.TrimSpace(d.Address)
 	if addr == "" {
-		return "", fmt.Errorf("notify: user %s has no email address", c.Username)
+		return "", fmt.Errorf("notify: destination %d has no email address", d.ID)
 	}
 	if _, err := mail.ParseAddress(addr); err != nil {
-		return "", fmt.Errorf("notify: user %s has an invalid email address %q: %w", c.Username, addr, err)
+		return "", fmt.Errorf("notify: destination %d has an invalid email address %q: %w", d.ID, addr, err)
 	}
 	return addr, nil
 }

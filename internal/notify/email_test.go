@@ -604,17 +604,17 @@ func TestEmailRenderPyTime(t *testing.T) {
 func TestEmailRecipient(t *testing.T) {
 	e := NewEmail(SMTPConfig{})
 	tests := []struct {
-		c       Contact
+		c       argus.Destination
 		want    string
 		wantErr string
 	}{
-		{Contact{UserID: 1, Username: "alice", Email: "alice@example.org"}, "alice@example.org", ""},
-		{Contact{UserID: 2, Username: "bob"}, "", "user bob has no email address"},
-		{Contact{UserID: 3, Username: "carol", Email: "  "}, "", "user carol has no email address"},
-		{Contact{UserID: 4, Username: "dave", Email: "not an address"}, "", "user dave has an invalid email address"},
+		{argus.Destination{ID: 1, Medium: argus.MediumEmail, Address: "alice@example.org"}, "alice@example.org", ""},
+		{argus.Destination{ID: 2, Medium: argus.MediumEmail}, "", "destination 2 has no email address"},
+		{argus.Destination{ID: 3, Medium: argus.MediumEmail, Address: "  "}, "", "destination 3 has no email address"},
+		{argus.Destination{ID: 4, Medium: argus.MediumEmail, Address: "not an address"}, "", "destination 4 has an invalid email address"},
 	}
 	for _, tt := range tests {
-		got, err := e.Recipient(tt.c, &argus.Profile{ID: 7})
+		got, err := e.Recipient(&tt.c)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Recipient(%+v) error = %v; want one containing %q", tt.c, err, tt.wantErr)

@@ -44,8 +44,8 @@ type Message struct {
 	EventID    int64
 	IncidentID int64
 	Medium     argus.Medium
-	// Recipient is the address the message is for: the user's email
-	// address for EM, the profile's E.164 phone number for SM.
+	// Recipient is the address the message is for: the destination's
+	// email address for EM, its E.164 phone number for SM.
 	Recipient string
 	Content
 	// Attempt counts from 1.
@@ -59,10 +59,10 @@ type Medium interface {
 	// Render makes the content of one event for this medium; it runs once
 	// per event, at dispatch.
 	Render(n *Notice) Content
-	// Recipient is where profile p of user c sends on this medium. An
-	// error means the profile can never be reached this way (no email
-	// address, no phone number): the message is recorded as failed at once.
-	Recipient(c Contact, p *argus.Profile) (string, error)
+	// Recipient is the address of destination d on this medium. An error
+	// means it can never be reached (an invalid address): the message is
+	// recorded as failed at once.
+	Recipient(d *argus.Destination) (string, error)
 	// Send delivers one message. An error wrapped with Permanent is not
 	// retried; any other error is.
 	Send(ctx context.Context, m *Message) error

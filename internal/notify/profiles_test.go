@@ -49,18 +49,17 @@ func TestDispatchSeesProfileChanges(t *testing.T) {
 				}
 			}, []argus.Tag{db}, []string{"alice@example.org", "bob@example.org"}},
 			{"alice's new address", func() {
-				_, err := r.st.DB().ExecContext(r.ctx, `UPDATE argus_auth_user SET email = 'alice@example.net' WHERE id = $1`, alice.ID)
-				must(err)
+				must(r.st.SetUserDetails(r.ctx, alice.ID, alice.FirstName, alice.LastName, "alice@example.net"))
 			}, []argus.Tag{db}, []string{"alice@example.net", "bob@example.org"}},
 			{"bob's profile inactive", func() {
-				_, err := r.st.UpdateProfile(r.ctx, bob.ID, bp.ID, store.ProfileInput{
-					TimeslotID: bp.ID, FilterIDs: []int64{bp.Filters[0].ID}, Media: email, Active: false})
+				_, err := r.st.UpdateProfile(r.ctx, bob.ID, bp.Timeslot.ID, store.ProfileInput{
+					TimeslotID: bp.Timeslot.ID, FilterIDs: []int64{bp.Filters[0].ID}, Media: email, Active: false})
 				must(err)
 			}, []argus.Tag{db}, []string{"alice@example.net"}},
-			{"alice's timeslot deleted", func() { must(r.st.DeleteTimeslot(r.ctx, alice.ID, ap.ID)) }, []argus.Tag{db}, nil},
+			{"alice's timeslot deleted", func() { must(r.st.DeleteTimeslot(r.ctx, alice.ID, ap.Timeslot.ID)) }, []argus.Tag{db}, nil},
 			{"bob's profile active again", func() {
-				_, err := r.st.UpdateProfile(r.ctx, bob.ID, bp.ID, store.ProfileInput{
-					TimeslotID: bp.ID, FilterIDs: []int64{bp.Filters[0].ID}, Media: email, Active: true})
+				_, err := r.st.UpdateProfile(r.ctx, bob.ID, bp.Timeslot.ID, store.ProfileInput{
+					TimeslotID: bp.Timeslot.ID, FilterIDs: []int64{bp.Filters[0].ID}, Media: email, Active: true})
 				must(err)
 			}, []argus.Tag{db}, []string{"bob@example.org"}},
 		}

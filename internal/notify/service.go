@@ -303,36 +303,55 @@ func (s *Service) recipients(ev *argus.Event, inc *argus.Incident, matched []*ar
 		missing []argus.Medium
 	)
 	index := map[argus.Medium]int{}
-	seen := map[string]bool{} // medium + address, or medium + user for the unreachable
+	seen := map[int64]bool{} // destinations: one message each (D29)
+	add := func(m argus.Medium, r store.Recipient) {
+		j, ok := index[m]
+		if !ok {
+			j = len(out)
+			index[m] = j
+			out = append(out, store.Outgoing{Medium: m})
+		}
+		out[j].Recipients = append(out[j].Recipients, r)
+	}
+	unreachable := map[string]bool{} // medium + user, once each
 	for _, p := range matched {
-		contact := contacts[p.UserID]
-		contact.UserID = p.UserID // also for a contact the map lacks
+		// A medium that API v1 set but that has no destination (an
+		// account without an email, "SM" without a phone number) fails
+		// at once, visibly, as before destinations (D29).
 		for _, m := range p.Media {
-			medium := s.o.Media[m]
+			if s.o.Media[m] == nil || slices.ContainsFunc(p.Destinations, func(d argus.Destination) bool { return d.Medium == m }) {
+				continue
+			}
+			key := fmt.Sprintf("%s %d", m, p.UserID)
+			if unreachable[key] {
+				continue
+			}
+			unreachable[key] = true
+			why := fmt.Sprintf("notify: user %s has no email address", contacts[p.UserID].Username)
+			if m == argus.MediumSMS {
+				why = fmt.Sprintf("notify: profile %d has no phone number", p.Timeslot.ID)
+			}
+			add(m, store.Recipient{UserID: p.UserID, Error: why})
+		}
+		for i := range p.Destinations {
+			d := &p.Destinations[i]
+			if seen[d.ID] {
+				continue
+			}
+			seen[d.ID] = true
+			medium := s.o.Media[d.Medium]
 			if medium == nil {
-				if !slices.Contains(missing, m) {
-					missing = append(missing, m)
+				if !slices.Contains(missing, d.Medium) {
+					missing = append(missing, d.Medium)
 				}
 				continue
 			}
-			addr, err := medium.Recipient(contact, p)
-			r := store.Recipient{UserID: p.UserID, Address: addr}
-			key := string(m) + " " + addr
+			addr, err := medium.Recipient(d)
+			r := store.Recipient{UserID: d.UserID, DestinationID: d.ID, Address: addr}
 			if err != nil {
-				r = store.Recipient{UserID: p.UserID, Error: err.Error()}
-				key = fmt.Sprintf("%s user %d", m, p.UserID)
+				r = store.Recipient{UserID: d.UserID, DestinationID: d.ID, Error: err.Error()}
 			}
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			i, ok := index[m]
-			if !ok {
-				i = len(out)
-				index[m] = i
-				out = append(out, store.Outgoing{Medium: m})
-			}
-			out[i].Recipients = append(out[i].Recipients, r)
+			add(d.Medium, r)
 		}
 	}
 	for _, m := range missing {

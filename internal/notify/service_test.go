@@ -234,15 +234,16 @@ func TestDeliveryToMatchingRecipients(t *testing.T) {
 		r.profile(bob, match, email, nil)
 		r.profile(bob, argus.FilterSpec{SourceIDs: []int64{r.src.ID}}, email, nil)
 
-		// A user sharing bob's address: still one email to it (D11).
+		// A user sharing bob's address has a destination of their own:
+		// one message per destination (D29, D11 restated).
 		bob2 := r.user("bob2", "bob@example.org")
 		r.profile(bob2, match, email, nil)
 
 		// Inactive profile.
 		carol := r.user("carol", "carol@example.org")
 		p := r.profile(carol, match, email, nil)
-		if _, err := r.st.UpdateProfile(r.ctx, carol.ID, p.ID, store.ProfileInput{
-			TimeslotID: p.ID, FilterIDs: []int64{p.Filters[0].ID}, Media: email, Active: false,
+		if _, err := r.st.UpdateProfile(r.ctx, carol.ID, p.Timeslot.ID, store.ProfileInput{
+			TimeslotID: p.Timeslot.ID, FilterIDs: []int64{p.Filters[0].ID}, Media: email, Active: false,
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -282,7 +283,7 @@ func TestDeliveryToMatchingRecipients(t *testing.T) {
 		r.deliver(svc)
 
 		got := r.sink.Messages()
-		want := []string{"alice@example.org", "bob@example.org", "erin@example.org", "sms-gateway@example.org"}
+		want := []string{"alice@example.org", "bob@example.org", "bob@example.org", "erin@example.org", "sms-gateway@example.org"}
 		if diff := recipients(got); !slices.Equal(diff, want) {
 			t.Fatalf("mail went to %v, want %v", diff, want)
 		}
@@ -337,8 +338,8 @@ func TestDeliveryToMatchingRecipients(t *testing.T) {
 				t.Errorf("message %d is %s", m.ID, m.Status)
 			}
 		}
-		if sent != 4 || failed != 1 {
-			t.Errorf("%d sent and %d failed, want 4 and 1", sent, failed)
+		if sent != 5 || failed != 1 {
+			t.Errorf("%d sent and %d failed, want 5 and 1", sent, failed)
 		}
 		if log := r.log.String(); !strings.Contains(log, "level=ERROR") || !strings.Contains(log, "user=hank") ||
 			!strings.Contains(log, "incident="+itoa(inc.ID)) {
@@ -348,8 +349,8 @@ func TestDeliveryToMatchingRecipients(t *testing.T) {
 		// Nothing is sent twice.
 		r.dispatch(svc)
 		r.deliver(svc)
-		if n := len(r.sink.Messages()); n != 4 {
-			t.Errorf("%d messages after a second round, want 4", n)
+		if n := len(r.sink.Messages()); n != 5 {
+			t.Errorf("%d messages after a second round, want 5", n)
 		}
 	})
 }

@@ -34,15 +34,11 @@ func (s *SMS) Render(n *Notice) Content {
 
 // Recipient is the profile's phone number in E.164 form; a profile
 // without one cannot send SMS.
-func (s *SMS) Recipient(_ Contact, p *argus.Profile) (string, error) {
-	if p == nil || p.PhoneNumber == nil || p.PhoneNumber.Number == "" {
-		id := int64(0)
-		if p != nil {
-			id = p.ID
-		}
-		return "", fmt.Errorf("notify: profile %d has no phone number", id)
+func (s *SMS) Recipient(d *argus.Destination) (string, error) {
+	if d.Address == "" {
+		return "", fmt.Errorf("notify: destination %d has no phone number", d.ID)
 	}
-	return p.PhoneNumber.Number, nil
+	return d.Address, nil
 }
 
 // Send mails the gateway. Failures are classified as for email: a 5xx

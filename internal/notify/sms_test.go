@@ -38,20 +38,13 @@ func TestSMSRender(t *testing.T) {
 
 func TestSMSRecipient(t *testing.T) {
 	s := NewSMS(SMTPConfig{}, "sms@gw.example.org")
-	c := Contact{UserID: 1, Username: "alice", Email: "alice@example.org"}
-
-	got, err := s.Recipient(c, &argus.Profile{ID: 3, PhoneNumber: &argus.PhoneNumber{ID: 1, UserID: 1, Number: "+4799999999"}})
+	got, err := s.Recipient(&argus.Destination{ID: 3, Medium: argus.MediumSMS, Address: "+4799999999"})
 	if err != nil || got != "+4799999999" {
 		t.Errorf("Recipient = %q, %v; want +4799999999", got, err)
 	}
-	for _, p := range []*argus.Profile{
-		{ID: 4},
-		{ID: 4, PhoneNumber: &argus.PhoneNumber{ID: 2}},
-	} {
-		_, err := s.Recipient(c, p)
-		if err == nil || !strings.Contains(err.Error(), "profile 4 has no phone number") {
-			t.Errorf("Recipient(profile %+v) error = %v; want profile 4 has no phone number", p, err)
-		}
+	_, err = s.Recipient(&argus.Destination{ID: 4, Medium: argus.MediumSMS})
+	if err == nil || !strings.Contains(err.Error(), "destination 4 has no phone number") {
+		t.Errorf("Recipient of no number: error = %v; want destination 4 has no phone number", err)
 	}
 }
 

@@ -163,6 +163,14 @@ func isUniqueViolation(err error) bool {
 
 // forUpdate locks the selected rows until the transaction ends on
 // PostgreSQL; SQLite's immediate transactions already hold the write lock.
+// jsonValue is the SQL for a JSON parameter as the column stores it.
+func (d dialect) jsonValue(p string) string {
+	if d == postgresDialect {
+		return "CAST(" + p + " AS jsonb)"
+	}
+	return p
+}
+
 // seconds is the SQL for the seconds from the time in column from to the
 // time in column to.
 func (d dialect) seconds(from, to string) string {
@@ -222,10 +230,11 @@ func (d dialect) ids(ids []int64) any {
 func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, m *messageRows) error {
 	if s.dialect == postgresDialect {
 		_, err := tx.ExecContext(ctx, `INSERT INTO argus_notify_message (content_id, event_id, incident_id, medium,
-				created, updated, due, deadline, user_id, recipient, status, last_error)
-			SELECT $1, $2, $3, $4, $5, $5, $5, $6, NULLIF(m.u, 0), m.r, m.s, m.e
-			FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[]) AS m(u, r, s, e)`,
-			m.contentID, m.eventID, m.incidentID, string(m.medium), m.now, m.deadline, m.users, m.addrs, m.statuses, m.lastErrors)
+				created, updated, due, deadline, user_id, destination_id, recipient, status, last_error)
+			SELECT $1, $2, $3, $4, $5, $5, $5, $6, NULLIF(m.u, 0), NULLIF(m.d, 0), m.r, m.s, m.e
+			FROM unnest($7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[]) AS m(u, d, r, s, e)`,
+			m.contentID, m.eventID, m.incidentID, string(m.medium), m.now, m.deadline, m.users, m.destinations,
+			m.addrs, m.statuses, m.lastErrors)
 		if err != nil {
 			return fmt.Errorf("store: queue messages of event %d: %w", m.eventID, err)
 		}
@@ -235,19 +244,22 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, m *messageRows) 
 		end := min(start+rowsPerInsert, len(m.users))
 		var q strings.Builder
 		q.WriteString(`INSERT INTO argus_notify_message (content_id, event_id, incident_id, medium, created, updated, due,
-			deadline, user_id, recipient, status, last_error) VALUES `)
+			deadline, user_id, destination_id, recipient, status, last_error) VALUES `)
 		args := []any{m.contentID, m.eventID, m.incidentID, string(m.medium), s.dialect.t(m.now), s.dialect.t(m.deadline)}
 		for i := start; i < end; i++ {
 			if i > start {
 				q.WriteString(", ")
 			}
-			var user *int64
+			var user, dest *int64
 			if m.users[i] != 0 {
 				user = &m.users[i]
 			}
+			if m.destinations[i] != 0 {
+				dest = &m.destinations[i]
+			}
 			n := len(args)
-			fmt.Fprintf(&q, "($1, $2, $3, $4, $5, $5, $5, $6, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
-			args = append(args, user, m.addrs[i], m.statuses[i], m.lastErrors[i])
+			fmt.Fprintf(&q, "($1, $2, $3, $4, $5, $5, $5, $6, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
+			args = append(args, user, dest, m.addrs[i], m.statuses[i], m.lastErrors[i])
 		}
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("store: queue messages of event %d: %w", m.eventID, err)

@@ -116,8 +116,8 @@ type Contact struct {
 }
 
 // ActiveProfiles returns every active profile of every active user, with
-// its timeslot, filters and phone number, and the contacts of their users,
-// in five queries however many there are. It returns the version the
+// its timeslot, filters and destinations, and the contacts of their
+// users, in six queries however many there are. It returns the version the
 // profiles were read at: ProfilesVersion read before and after the load,
 // which are equal only when no change committed in between.
 func (s *Store) ActiveProfiles(ctx context.Context) ([]argus.Profile, map[int64]Contact, int64, error) {
@@ -197,7 +197,7 @@ func (s *Store) ActiveProfilesSince(ctx context.Context, since int64) (ProfileUp
 }
 
 // activeProfiles reads the active profiles of the active users among
-// users, or of all of them when users is nil, in three queries.
+// users, or of all of them when users is nil, in four queries.
 func (s *Store) activeProfiles(ctx context.Context, users []int64) ([]argus.Profile, map[int64]Contact, error) {
 	contacts := map[int64]Contact{}
 	var (
@@ -209,28 +209,22 @@ func (s *Store) activeProfiles(ctx context.Context, users []int64) ([]argus.Prof
 	}
 	list, err := collect(ctx, s.db, "list active profiles", func(rows *sql.Rows, p *argus.Profile) error {
 		var (
-			media   string
-			phoneID *int64
-			number  *string
-			c       Contact
+			c     Contact
+			media string
 		)
-		if err := rows.Scan(&p.ID, &p.UserID, &media, &p.Active, &phoneID, &number, &c.Username, &c.Email); err != nil {
+		if err := rows.Scan(&p.ID, &p.UserID, &p.Timeslot.ID, &p.Active, &media, &c.Username, &c.Email); err != nil {
 			return err
 		}
 		p.Media = splitMedia(media)
-		if phoneID != nil {
-			p.PhoneNumber = &argus.PhoneNumber{ID: *phoneID, UserID: p.UserID, Number: *number}
-		}
-		p.Timeslot = argus.Timeslot{ID: p.ID, UserID: p.UserID, Recurrences: []argus.TimeRecurrence{}}
+		p.Timeslot = argus.Timeslot{ID: p.Timeslot.ID, UserID: p.UserID, Recurrences: []argus.TimeRecurrence{}}
 		p.Filters = []argus.Filter{}
 		c.UserID = p.UserID
 		contacts[p.UserID] = c
 		return nil
-	}, `SELECT p.timeslot_id, p.user_id, p.media, p.active, ph.id, ph.phone_number, u.username, u.email
+	}, `SELECT p.id, p.user_id, p.timeslot_id, p.active, p.media, u.username, u.email
 		FROM argus_notificationprofile_notificationprofile p
 		JOIN argus_auth_user u ON u.id = p.user_id
-		LEFT JOIN argus_auth_phonenumber ph ON ph.id = p.phone_number_id
-		WHERE p.active AND u.is_active`+ofUsers+` ORDER BY p.timeslot_id`, args...)
+		WHERE p.active AND u.is_active`+ofUsers+` ORDER BY p.id`, args...)
 	if err != nil || len(list) == 0 {
 		return list, contacts, err
 	}
@@ -239,12 +233,12 @@ func (s *Store) activeProfiles(ctx context.Context, users []int64) ([]argus.Prof
 		byID[list[i].ID] = &list[i]
 	}
 	type recurrence struct {
-		timeslot         int64
+		profile          int64
 		days, start, end string
 	}
 	recs, err := collect(ctx, s.db, "list active recurrences", func(rows *sql.Rows, r *recurrence) error {
-		return rows.Scan(&r.timeslot, &r.days, &r.start, &r.end)
-	}, `SELECT r.timeslot_id, r.days, r.start, r."end"
+		return rows.Scan(&r.profile, &r.days, &r.start, &r.end)
+	}, `SELECT p.id, r.days, r.start, r."end"
 		FROM argus_notificationprofile_timerecurrence r
 		JOIN argus_notificationprofile_notificationprofile p ON p.timeslot_id = r.timeslot_id
 		WHERE p.active`+ofUsers+` ORDER BY r.id`, args...)
@@ -252,13 +246,13 @@ func (s *Store) activeProfiles(ctx context.Context, users []int64) ([]argus.Prof
 		return nil, nil, err
 	}
 	for _, r := range recs {
-		p, ok := byID[r.timeslot]
+		p, ok := byID[r.profile]
 		if !ok {
 			continue // its user is inactive
 		}
 		tr, err := parseRecurrence(r.days, r.start, r.end)
 		if err != nil {
-			return nil, nil, fmt.Errorf("store: timeslot %d: %w", r.timeslot, err)
+			return nil, nil, fmt.Errorf("store: timeslot %d: %w", p.Timeslot.ID, err)
 		}
 		p.Timeslot.Recurrences = append(p.Timeslot.Recurrences, tr)
 	}
@@ -277,7 +271,7 @@ func (s *Store) activeProfiles(ctx context.Context, users []int64) ([]argus.Prof
 		return nil
 	}, `SELECT pf.notificationprofile_id, f.id, f.user_id, f.name, f.filter_string
 		FROM argus_notificationprofile_notificationprofile_filters pf
-		JOIN argus_notificationprofile_notificationprofile p ON p.timeslot_id = pf.notificationprofile_id
+		JOIN argus_notificationprofile_notificationprofile p ON p.id = pf.notificationprofile_id
 		JOIN argus_notificationprofile_filter f ON f.id = pf.filter_id
 		WHERE p.active`+ofUsers+` ORDER BY f.id`, args...)
 	if err != nil {
@@ -286,6 +280,28 @@ func (s *Store) activeProfiles(ctx context.Context, users []int64) ([]argus.Prof
 	for _, f := range filters {
 		if p, ok := byID[f.profile]; ok {
 			p.Filters = append(p.Filters, f.filter)
+		}
+	}
+	type destinationOf struct {
+		profile int64
+		d       argus.Destination
+	}
+	dests, err := collect(ctx, s.db, "list active destinations", func(rows *sql.Rows, x *destinationOf) error {
+		return scanDestination(rows, &x.d, &x.profile)
+	}, `SELECT `+destinationColumns+`, pd.notificationprofile_id
+		FROM argus_notificationprofile_notificationprofile_destinations pd
+		JOIN argus_notificationprofile_notificationprofile p ON p.id = pd.notificationprofile_id
+		JOIN argus_notificationprofile_destinationconfig d ON d.id = pd.destinationconfig_id
+		WHERE p.active`+ofUsers+` ORDER BY d.id`, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range list {
+		list[i].Destinations = []argus.Destination{}
+	}
+	for _, x := range dests {
+		if p, ok := byID[x.profile]; ok {
+			p.Destinations = append(p.Destinations, x.d)
 		}
 	}
 	return list, contacts, nil
@@ -360,9 +376,12 @@ type MessageContent struct {
 // Recipient is one message to queue. A non-empty Error records the
 // message as failed at once (no address to send to).
 type Recipient struct {
-	UserID  int64
-	Address string
-	Error   string
+	UserID int64
+	// DestinationID is the destination the message goes to (D29): one
+	// message per destination per event.
+	DestinationID int64
+	Address       string
+	Error         string
 }
 
 // Outgoing is what one event sends on one medium.
@@ -376,7 +395,7 @@ type Outgoing struct {
 // the outbox, in one transaction: the messages are queued exactly once
 // even when two dispatchers race for the event. It reports false, storing
 // nothing, when the event is no longer in the outbox. Recipients must
-// already be unique per medium (D11). Queued messages are retried until
+// already be unique per destination (D11, D29). Queued messages are retried until
 // deadline.
 func (s *Store) Enqueue(ctx context.Context, eventID, incidentID int64, out []Outgoing, now, deadline time.Time) (bool, error) {
 	now = now.UTC().Truncate(time.Microsecond)
@@ -421,9 +440,9 @@ type messageRows struct {
 	contentID, eventID, incidentID int64
 	medium                         argus.Medium
 	now, deadline                  time.Time
-	// One item per message: the user (0 for none), the address, the
-	// status and the error of a message failed at once.
-	users                       []int64
+	// One item per message: the user and the destination (0 for none),
+	// the address, the status and the error of a message failed at once.
+	users, destinations         []int64
 	addrs, statuses, lastErrors []string
 }
 
@@ -434,6 +453,7 @@ func (m *messageRows) add(r Recipient) {
 		status = StatusFailed
 	}
 	m.users = append(m.users, r.UserID)
+	m.destinations = append(m.destinations, r.DestinationID)
 	m.addrs = append(m.addrs, r.Address)
 	m.statuses = append(m.statuses, status)
 	m.lastErrors = append(m.lastErrors, r.Error)

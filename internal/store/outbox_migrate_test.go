@@ -31,8 +31,18 @@ func TestOutboxRowFromBeforeSnapshots(t *testing.T) {
 
 		// The old version's STA: the incident with the notifications off
 		// (nothing touches the outbox), then the outbox row as it wrote it.
-		src, err := s.CreateSource(ctx, NewSource{Name: "gw", Type: "nav", CreateType: true}, start)
-		if err != nil {
+		// Written as the old version wrote them: the code of today
+		// writes tables that do not exist yet.
+		src := argus.Source{Name: "gw", Type: "nav"}
+		if err := s.db.QueryRowContext(ctx, `INSERT INTO argus_auth_user (username, date_joined) VALUES ('gw', $1) RETURNING id`,
+			s.dialect.t(start)).Scan(&src.UserID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO argus_incident_sourcesystemtype (name) VALUES ('nav')`); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.db.QueryRowContext(ctx, `INSERT INTO argus_incident_sourcesystem (name, type_id, user_id) VALUES ('gw', 'nav', $1)
+			RETURNING id`, src.UserID).Scan(&src.ID); err != nil {
 			t.Fatal(err)
 		}
 		open := argus.Infinity

@@ -104,9 +104,9 @@ func TestProfileChangesIgnoreRequestsThatChangeNothing(t *testing.T) {
 				_, err := st.UpdateTimeslot(ctx, b.user.ID, a.slot.ID, "x", argus.DefaultTimeslot(0).Recurrences)
 				return err
 			}, argus.ErrNotFound},
-			{"delete another user's profile", func() error { return st.DeleteProfile(ctx, b.user.ID, a.profile.ID) }, argus.ErrNotFound},
+			{"delete another user's profile", func() error { return st.DeleteProfile(ctx, b.user.ID, a.profile.Timeslot.ID) }, argus.ErrNotFound},
 			{"update another user's profile", func() error {
-				_, err := st.UpdateProfile(ctx, b.user.ID, a.profile.ID, b.input)
+				_, err := st.UpdateProfile(ctx, b.user.ID, a.profile.Timeslot.ID, b.input)
 				return err
 			}, argus.ErrNotFound},
 			{"delete another user's phone number", func() error { return st.DeletePhoneNumber(ctx, b.user.ID, a.phone.ID) }, argus.ErrNotFound},
@@ -115,7 +115,7 @@ func TestProfileChangesIgnoreRequestsThatChangeNothing(t *testing.T) {
 				return err
 			}, argus.ErrNotFound},
 			{"the same filter again", func() error { _, err := st.UpdateFilter(ctx, a.filter); return err }, nil},
-			{"the same profile again", func() error { _, err := st.UpdateProfile(ctx, a.user.ID, a.profile.ID, a.input); return err }, nil},
+			{"the same profile again", func() error { _, err := st.UpdateProfile(ctx, a.user.ID, a.profile.Timeslot.ID, a.input); return err }, nil},
 			{"the same recurrences again", func() error {
 				_, err := st.UpdateTimeslot(ctx, a.user.ID, a.slot.ID, a.slot.Name, weekdays)
 				return err
@@ -163,7 +163,7 @@ func TestProfileChangesIgnoreRequestsThatChangeNothing(t *testing.T) {
 		// timeslot's name.
 		a.profile.Timeslot.Name = "renamed"
 		for _, o := range []owner{a, b} {
-			p, err := st.Profile(ctx, o.user.ID, o.profile.ID)
+			p, err := st.Profile(ctx, o.user.ID, o.profile.Timeslot.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -218,19 +218,19 @@ func TestProfileChangesReportWhoseProfilesChanged(t *testing.T) {
 			{"profile deactivated", nil, func(a, _ owner) error {
 				in := a.input
 				in.Active = false
-				_, err := st.UpdateProfile(ctx, a.user.ID, a.profile.ID, in)
+				_, err := st.UpdateProfile(ctx, a.user.ID, a.profile.Timeslot.ID, in)
 				return err
 			}, false},
 			{"profile media", nil, func(a, _ owner) error {
 				in := a.input
 				in.Media = []argus.Medium{argus.MediumEmail}
-				_, err := st.UpdateProfile(ctx, a.user.ID, a.profile.ID, in)
+				_, err := st.UpdateProfile(ctx, a.user.ID, a.profile.Timeslot.ID, in)
 				return err
 			}, false},
 			{"profile filters", nil, func(a, _ owner) error {
 				in := a.input
 				in.FilterIDs = []int64{a.filter.ID, a.unused.ID}
-				_, err := st.UpdateProfile(ctx, a.user.ID, a.profile.ID, in)
+				_, err := st.UpdateProfile(ctx, a.user.ID, a.profile.Timeslot.ID, in)
 				return err
 			}, false},
 			{"profile moved to another timeslot", nil, func(a, _ owner) error {
@@ -240,10 +240,10 @@ func TestProfileChangesReportWhoseProfilesChanged(t *testing.T) {
 				}
 				in := a.input
 				in.TimeslotID = slots[0].ID // "All the time"
-				_, err = st.UpdateProfile(ctx, a.user.ID, a.profile.ID, in)
+				_, err = st.UpdateProfile(ctx, a.user.ID, a.profile.Timeslot.ID, in)
 				return err
 			}, false},
-			{"profile deleted", nil, func(a, _ owner) error { return st.DeleteProfile(ctx, a.user.ID, a.profile.ID) }, false},
+			{"profile deleted", nil, func(a, _ owner) error { return st.DeleteProfile(ctx, a.user.ID, a.profile.Timeslot.ID) }, false},
 			{"phone number", nil, func(a, _ owner) error {
 				_, err := st.UpdatePhoneNumber(ctx, a.user.ID, a.phone.ID, "+4740000009")
 				return err
@@ -447,7 +447,7 @@ func TestProfileChangesConcurrent(t *testing.T) {
 					in.FilterIDs = []int64{a.unused.ID, a.filter.ID}
 					recs = argus.DefaultTimeslot(0).Recurrences
 				}
-				if _, err := st.UpdateProfile(ctx, a.user.ID, a.profile.ID, in); !expected(err) {
+				if _, err := st.UpdateProfile(ctx, a.user.ID, a.profile.Timeslot.ID, in); !expected(err) {
 					fail("update profile", err)
 				}
 				if _, err := st.UpdateTimeslot(ctx, a.user.ID, a.slot.ID, a.slot.Name, recs); !expected(err) {
@@ -477,7 +477,7 @@ func TestProfileChangesConcurrent(t *testing.T) {
 				}
 				in := a.input
 				in.FilterIDs = []int64{extra.ID, f2.ID}
-				if _, err := st.UpdateProfile(ctx, a.user.ID, a.profile.ID, in); !expected(err) {
+				if _, err := st.UpdateProfile(ctx, a.user.ID, a.profile.Timeslot.ID, in); !expected(err) {
 					fail("update profile", err)
 				}
 				if _, err := st.UpdatePhoneNumber(ctx, a.user.ID, a.phone.ID, fmt.Sprintf("+47400%05d", i)); !expected(err) {
@@ -491,7 +491,7 @@ func TestProfileChangesConcurrent(t *testing.T) {
 			for i := range rounds {
 				in := b.input
 				in.Active = i%2 == 0
-				if _, err := st.UpdateProfile(ctx, b.user.ID, b.profile.ID, in); !expected(err) {
+				if _, err := st.UpdateProfile(ctx, b.user.ID, b.profile.Timeslot.ID, in); !expected(err) {
 					fail("update bob's profile", err)
 				}
 				changed()
@@ -559,7 +559,7 @@ func TestProfileChangesTakeTheVersionLast(t *testing.T) {
 		ctx := t.Context()
 		var profiles []int64
 		for _, name := range []string{"alice", "bob", "carol", "dave"} {
-			profiles = append(profiles, newOwner(t, st, name).profile.ID)
+			profiles = append(profiles, newOwner(t, st, name).profile.Timeslot.ID)
 		}
 		before := version(t, st)
 		const rounds = 100

@@ -13,8 +13,9 @@ import (
 	"github.com/argus-go/argus/internal/argus"
 )
 
-// ProfileInput is what creating or replacing a profile names: the
-// caller's own timeslot, filters and phone number, by pk.
+// ProfileInput is what API v1 names when it creates or replaces a
+// profile: the caller's own timeslot, filters and phone number, by pk, and
+// its media (D29).
 type ProfileInput struct {
 	TimeslotID    int64
 	FilterIDs     []int64
@@ -23,73 +24,89 @@ type ProfileInput struct {
 	Active        bool
 }
 
-// Profiles returns the user's profiles, expanded with their timeslot,
-// filters and phone number, in four queries however many there are.
+// Profiles returns the user's profiles as API v1 sees them: those alone on
+// their timeslot, whose pk is the timeslot's (D15, D29), expanded with
+// their timeslot, filters, destinations and phone number, in five queries
+// however many there are.
 func (s *Store) Profiles(ctx context.Context, userID int64) ([]argus.Profile, error) {
 	return s.profiles(ctx, s.db, userID, 0)
 }
 
-// Profile returns one of the user's profiles; its pk is its timeslot's
-// (D15). Another user's is not found.
-func (s *Store) Profile(ctx context.Context, userID, id int64) (argus.Profile, error) {
-	return s.profile(ctx, s.db, userID, id)
+// Profile returns one of the user's profiles as API v1 addresses it: by
+// its timeslot's pk, when it is alone there (D15). Another user's is not
+// found.
+func (s *Store) Profile(ctx context.Context, userID, timeslotID int64) (argus.Profile, error) {
+	return s.profile(ctx, s.db, userID, timeslotID)
 }
 
-func (s *Store) profile(ctx context.Context, q queryer, userID, id int64) (argus.Profile, error) {
-	if id < 1 {
+func (s *Store) profile(ctx context.Context, q queryer, userID, timeslotID int64) (argus.Profile, error) {
+	if timeslotID < 1 {
 		// No row has it, and 0 would mean "all" to profiles.
-		return argus.Profile{}, fmt.Errorf("store: profile %d: %w", id, argus.NotFound("NotificationProfile", id))
+		return argus.Profile{}, fmt.Errorf("store: profile %d: %w", timeslotID, argus.NotFound("NotificationProfile", timeslotID))
 	}
-	list, err := s.profiles(ctx, q, userID, id)
+	list, err := s.profiles(ctx, q, userID, timeslotID)
 	if err != nil {
 		return argus.Profile{}, err
 	}
 	if len(list) == 0 {
-		return argus.Profile{}, fmt.Errorf("store: profile %d: %w", id, argus.NotFound("NotificationProfile", id))
+		return argus.Profile{}, fmt.Errorf("store: profile %d: %w", timeslotID, argus.NotFound("NotificationProfile", timeslotID))
 	}
 	return list[0], nil
 }
 
-// profiles reads the user's profiles, or only the one with pk id.
-func (s *Store) profiles(ctx context.Context, q queryer, userID, id int64) ([]argus.Profile, error) {
+// aloneOnTimeslot keeps the profiles p that API v1 can address.
+const aloneOnTimeslot = ` AND NOT EXISTS (SELECT 1 FROM argus_notificationprofile_notificationprofile o
+	WHERE o.timeslot_id = p.timeslot_id AND o.id <> p.id)`
+
+// profiles reads the user's v1 profiles, or only the one on timeslotID.
+func (s *Store) profiles(ctx context.Context, q queryer, userID, timeslotID int64) ([]argus.Profile, error) {
 	list, err := collect(ctx, q, "list profiles", func(rows *sql.Rows, p *argus.Profile) error {
 		var (
 			media   string
 			phoneID *int64
-			number  *string
 		)
-		if err := rows.Scan(&p.ID, &p.UserID, &media, &p.Active, &phoneID, &number); err != nil {
+		if err := rows.Scan(&p.ID, &p.UserID, &p.Name, &p.Timeslot.ID, &media, &p.Active, &phoneID); err != nil {
 			return err
 		}
 		p.Media = splitMedia(media)
 		if phoneID != nil {
-			p.PhoneNumber = &argus.PhoneNumber{ID: *phoneID, UserID: p.UserID, Number: *number}
+			p.PhoneNumber = &argus.PhoneNumber{ID: *phoneID, UserID: p.UserID}
 		}
 		return nil
-	}, `SELECT p.timeslot_id, p.user_id, p.media, p.active, ph.id, ph.phone_number
+	}, `SELECT p.id, p.user_id, p.name, p.timeslot_id, p.media, p.active, p.phone_number_id
 		FROM argus_notificationprofile_notificationprofile p
-		LEFT JOIN argus_auth_phonenumber ph ON ph.id = p.phone_number_id
-		WHERE p.user_id = $1 AND (CAST($2 AS BIGINT) = 0 OR p.timeslot_id = $2) ORDER BY p.timeslot_id`, userID, id)
+		WHERE p.user_id = $1 AND (CAST($2 AS BIGINT) = 0 OR p.timeslot_id = $2)`+aloneOnTimeslot+` ORDER BY p.timeslot_id`,
+		userID, timeslotID)
 	if err != nil || len(list) == 0 {
 		return list, err
 	}
-	slots, err := s.timeslots(ctx, q, userID, id)
+	return list, s.expandProfiles(ctx, q, userID, timeslotID, list)
+}
+
+// expandProfiles fills in the profiles' timeslots, filters, destinations
+// and v1 phone numbers; timeslotID, when not 0, is the one timeslot of
+// them all.
+func (s *Store) expandProfiles(ctx context.Context, q queryer, userID, timeslotID int64, list []argus.Profile) error {
+	slots, err := s.timeslots(ctx, q, userID, timeslotID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	filters, err := s.filters(ctx, q, userID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	type link struct{ profile, filter int64 }
 	links, err := collect(ctx, q, "list profile filters", func(rows *sql.Rows, l *link) error {
 		return rows.Scan(&l.profile, &l.filter)
 	}, `SELECT pf.notificationprofile_id, pf.filter_id
 		FROM argus_notificationprofile_notificationprofile_filters pf
-		JOIN argus_notificationprofile_notificationprofile p ON p.timeslot_id = pf.notificationprofile_id
+		JOIN argus_notificationprofile_notificationprofile p ON p.id = pf.notificationprofile_id
 		WHERE p.user_id = $1 ORDER BY pf.filter_id`, userID)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if err := s.profileDestinations(ctx, q, list); err != nil {
+		return err
 	}
 	slotByID := make(map[int64]argus.Timeslot, len(slots))
 	for _, ts := range slots {
@@ -99,19 +116,34 @@ func (s *Store) profiles(ctx context.Context, q queryer, userID, id int64) ([]ar
 	for _, f := range filters {
 		filterByID[f.ID] = f
 	}
+	var phones map[int64]argus.PhoneNumber
 	profileByID := make(map[int64]*argus.Profile, len(list))
 	for i := range list {
 		p := &list[i]
-		p.Timeslot = slotByID[p.ID]
+		p.Timeslot = slotByID[p.Timeslot.ID]
 		p.Filters = []argus.Filter{}
 		profileByID[p.ID] = p
+		if p.PhoneNumber != nil && phones == nil {
+			all, err := s.PhoneNumbers(ctx, userID)
+			if err != nil {
+				return err
+			}
+			phones = make(map[int64]argus.PhoneNumber, len(all))
+			for _, ph := range all {
+				phones[ph.ID] = ph
+			}
+		}
+		if p.PhoneNumber != nil {
+			ph := phones[p.PhoneNumber.ID]
+			p.PhoneNumber = &ph
+		}
 	}
 	for _, l := range links {
 		if p, ok := profileByID[l.profile]; ok {
 			p.Filters = append(p.Filters, filterByID[l.filter])
 		}
 	}
-	return list, nil
+	return nil
 }
 
 func splitMedia(s string) []argus.Medium {
@@ -149,21 +181,21 @@ func (s *Store) ProfileReferenceErrors(ctx context.Context, userID int64, in Pro
 // one CodeUnknownReference per field (api-v1.md §4.4).
 func (s *Store) checkReferences(ctx context.Context, q queryer, userID int64, in ProfileInput) error {
 	var errs argus.Errors
-	owned := func(table string, id int64) (bool, error) {
+	owned := func(table, extra string, id int64) (bool, error) {
 		var n int
-		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = $1 AND user_id = $2`, id, userID).Scan(&n)
+		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = $1 AND user_id = $2`+extra, id, userID).Scan(&n)
 		if err != nil {
 			return false, fmt.Errorf("store: look up %s %d: %w", table, id, err)
 		}
 		return n > 0, nil
 	}
-	if ok, err := owned("argus_notificationprofile_timeslot", in.TimeslotID); err != nil {
+	if ok, err := owned("argus_notificationprofile_timeslot", "", in.TimeslotID); err != nil {
 		return err
 	} else if !ok {
 		errs.Add(argus.Invalid("timeslot", argus.CodeUnknownReference, in.TimeslotID))
 	}
 	for _, fid := range in.FilterIDs {
-		if ok, err := owned("argus_notificationprofile_filter", fid); err != nil {
+		if ok, err := owned("argus_notificationprofile_filter", "", fid); err != nil {
 			return err
 		} else if !ok {
 			errs.Add(argus.Invalid("filters", argus.CodeUnknownReference, fid))
@@ -171,7 +203,7 @@ func (s *Store) checkReferences(ctx context.Context, q queryer, userID int64, in
 		}
 	}
 	if in.PhoneNumberID != nil {
-		if ok, err := owned("argus_auth_phonenumber", *in.PhoneNumberID); err != nil {
+		if ok, err := owned("argus_notificationprofile_destinationconfig", " AND media_id = 'sms'", *in.PhoneNumberID); err != nil {
 			return err
 		} else if !ok {
 			errs.Add(argus.Invalid("phone_number", argus.CodeUnknownReference, *in.PhoneNumberID))
@@ -180,40 +212,75 @@ func (s *Store) checkReferences(ctx context.Context, q queryer, userID int64, in
 	return errs.Err()
 }
 
-// profileTaken is the refusal of a second profile on a timeslot (D15).
+// profileTaken is the refusal of a second profile on a timeslot through
+// API v1 (D15).
 func profileTaken(timeslotID int64) error {
 	return argus.Conflict("NotificationProfile", "timeslot", argus.CodeProfileTaken, timeslotID)
 }
 
-// CreateProfile stores a profile of the user on in.TimeslotID, which
-// becomes its pk (D15).
+// timeslotTaken reports whether a profile other than except is on the
+// timeslot.
+func (s *Store) timeslotTaken(ctx context.Context, tx *sql.Tx, timeslotID, except int64) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM argus_notificationprofile_notificationprofile
+		WHERE timeslot_id = $1 AND id <> $2`, timeslotID, except).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: look up profiles of timeslot %d: %w", timeslotID, err)
+	}
+	return n > 0, nil
+}
+
+// CreateProfile stores a profile of the user through API v1, on
+// in.TimeslotID, which v1 addresses it by (D15): a timeslot that has a
+// profile already is refused. "EM" sends to the managed email
+// destination, "SM" to the phone number (D29).
 func (s *Store) CreateProfile(ctx context.Context, userID int64, in ProfileInput) (argus.Profile, error) {
 	var p argus.Profile
 	err := s.profileTx(ctx, userID, func(tx *sql.Tx) error {
 		if err := s.checkReferences(ctx, tx, userID, in); err != nil {
 			return err
 		}
-		if err := s.insertProfile(ctx, tx, userID, in); err != nil {
+		if taken, err := s.timeslotTaken(ctx, tx, in.TimeslotID, 0); err != nil {
+			return err
+		} else if taken {
+			return profileTaken(in.TimeslotID)
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO argus_notificationprofile_notificationprofile
+			(timeslot_id, user_id, media, active, phone_number_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			in.TimeslotID, userID, joinMedia(in.Media), in.Active, in.PhoneNumberID).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("store: create profile: %w", err)
+		}
+		if err := s.setV1Links(ctx, tx, userID, id, in); err != nil {
 			return err
 		}
-		var err error
 		p, err = s.profile(ctx, tx, userID, in.TimeslotID)
 		return err
 	})
 	return p, err
 }
 
-func (s *Store) insertProfile(ctx context.Context, tx *sql.Tx, userID int64, in ProfileInput) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO argus_notificationprofile_notificationprofile
-		(timeslot_id, user_id, media, active, phone_number_id) VALUES ($1, $2, $3, $4, $5)`,
-		in.TimeslotID, userID, joinMedia(in.Media), in.Active, in.PhoneNumberID)
-	if isUniqueViolation(err) {
-		return profileTaken(in.TimeslotID)
+// setV1Links makes the profile's filters and destinations what API v1
+// set: the filters, and for its media the managed email destination and
+// the phone number.
+func (s *Store) setV1Links(ctx context.Context, tx *sql.Tx, userID, profileID int64, in ProfileInput) error {
+	if err := s.setProfileFilters(ctx, tx, profileID, in.FilterIDs); err != nil {
+		return err
 	}
-	if err != nil {
-		return fmt.Errorf("store: create profile: %w", err)
+	dests := []int64{}
+	if slices.Contains(in.Media, argus.MediumEmail) {
+		managed, err := s.managedEmail(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if managed != 0 {
+			dests = append(dests, managed)
+		}
 	}
-	return s.setProfileFilters(ctx, tx, in.TimeslotID, in.FilterIDs)
+	if slices.Contains(in.Media, argus.MediumSMS) && in.PhoneNumberID != nil {
+		dests = append(dests, *in.PhoneNumberID)
+	}
+	return s.setProfileDestinations(ctx, tx, profileID, dests)
 }
 
 // setProfileFilters makes filterIDs the profile's filters, writing only
@@ -240,53 +307,48 @@ func (s *Store) setProfileFilters(ctx context.Context, tx *sql.Tx, id int64, fil
 	return nil
 }
 
-// UpdateProfile replaces one of the user's profiles. A different
-// in.TimeslotID moves it: the profile's pk becomes the new timeslot's and
-// the old pk is gone (D15); a timeslot that already has a profile is
-// refused with 400.
-func (s *Store) UpdateProfile(ctx context.Context, userID, id int64, in ProfileInput) (argus.Profile, error) {
+// UpdateProfile replaces one of the user's profiles through API v1,
+// addressed by its timeslot's pk. A different in.TimeslotID moves it:
+// its v1 pk becomes the new timeslot's and the old pk is gone (D15); a
+// timeslot that already has a profile is refused with 400.
+func (s *Store) UpdateProfile(ctx context.Context, userID, timeslotID int64, in ProfileInput) (argus.Profile, error) {
 	var p argus.Profile
 	err := s.profileTx(ctx, userID, func(tx *sql.Tx) error {
-		if _, err := s.profile(ctx, tx, userID, id); err != nil {
+		cur, err := s.profile(ctx, tx, userID, timeslotID)
+		if err != nil {
 			return err
 		}
 		if err := s.checkReferences(ctx, tx, userID, in); err != nil {
 			return err
 		}
-		if in.TimeslotID != id {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM argus_notificationprofile_notificationprofile
-				WHERE timeslot_id = $1`, id); err != nil {
-				return fmt.Errorf("store: move profile %d: %w", id, err)
-			}
-			if err := s.insertProfile(ctx, tx, userID, in); err != nil {
-				return err
-			}
-		} else {
-			_, err := tx.ExecContext(ctx, `UPDATE argus_notificationprofile_notificationprofile
-				SET media = $2, active = $3, phone_number_id = $4 WHERE timeslot_id = $1`,
-				id, joinMedia(in.Media), in.Active, in.PhoneNumberID)
-			if err != nil {
-				return fmt.Errorf("store: update profile %d: %w", id, err)
-			}
-			if err := s.setProfileFilters(ctx, tx, id, in.FilterIDs); err != nil {
-				return err
-			}
+		if taken, err := s.timeslotTaken(ctx, tx, in.TimeslotID, cur.ID); err != nil {
+			return err
+		} else if taken {
+			return profileTaken(in.TimeslotID)
 		}
-		var err error
+		if _, err := tx.ExecContext(ctx, `UPDATE argus_notificationprofile_notificationprofile
+			SET timeslot_id = $2, media = $3, active = $4, phone_number_id = $5 WHERE id = $1`,
+			cur.ID, in.TimeslotID, joinMedia(in.Media), in.Active, in.PhoneNumberID); err != nil {
+			return fmt.Errorf("store: update profile %d: %w", cur.ID, err)
+		}
+		if err := s.setV1Links(ctx, tx, userID, cur.ID, in); err != nil {
+			return err
+		}
 		p, err = s.profile(ctx, tx, userID, in.TimeslotID)
 		return err
 	})
 	return p, err
 }
 
-// DeleteProfile deletes one of the user's profiles.
-func (s *Store) DeleteProfile(ctx context.Context, userID, id int64) error {
-	res, err := s.profileExec(ctx, userID, `DELETE FROM argus_notificationprofile_notificationprofile
-		WHERE timeslot_id = $1 AND user_id = $2`, id, userID)
+// DeleteProfile deletes one of the user's profiles through API v1,
+// addressed by its timeslot's pk.
+func (s *Store) DeleteProfile(ctx context.Context, userID, timeslotID int64) error {
+	res, err := s.profileExec(ctx, userID, `DELETE FROM argus_notificationprofile_notificationprofile AS p
+		WHERE p.timeslot_id = $1 AND p.user_id = $2`+aloneOnTimeslot, timeslotID, userID)
 	if err != nil {
-		return fmt.Errorf("store: delete profile %d: %w", id, err)
+		return fmt.Errorf("store: delete profile %d: %w", timeslotID, err)
 	}
-	return mustAffect(res, "NotificationProfile", id)
+	return mustAffect(res, "NotificationProfile", timeslotID)
 }
 
 // filtersPerQuery bounds the filters matched in one statement: each has at

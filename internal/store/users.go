@@ -84,6 +84,9 @@ func (s *Store) createUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time
 	if _, err := s.createTimeslot(ctx, tx, argus.DefaultTimeslot(u.ID)); err != nil {
 		return argus.User{}, err
 	}
+	if err := s.syncManagedEmail(ctx, tx, u.ID, u.Email); err != nil {
+		return argus.User{}, err
+	}
 	return u, nil
 }
 
@@ -132,14 +135,23 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) erro
 }
 
 // SetUserDetails replaces the user's names and email address, as a login
-// provider tells them.
+// provider tells them; the managed email destination follows the address
+// (api-v2.md §2.10).
 func (s *Store) SetUserDetails(ctx context.Context, userID int64, first, last, email string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE argus_auth_user SET first_name = $2, last_name = $3, email = $4 WHERE id = $1`,
-		userID, first, last, email)
-	if err != nil {
-		return fmt.Errorf("store: update user %d: %w", userID, err)
-	}
-	return mustAffect(res, "User", userID)
+	return s.profileTx(ctx, userID, func(tx *sql.Tx) error {
+		var old string
+		if err := tx.QueryRowContext(ctx, `SELECT email FROM argus_auth_user WHERE id = $1`, userID).Scan(&old); err != nil {
+			return notFound(err, "User", userID)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE argus_auth_user SET first_name = $2, last_name = $3, email = $4 WHERE id = $1`,
+			userID, first, last, email); err != nil {
+			return fmt.Errorf("store: update user %d: %w", userID, err)
+		}
+		if email == old {
+			return nil
+		}
+		return s.syncManagedEmail(ctx, tx, userID, email)
+	})
 }
 
 // SetSuperuser sets or clears both is_superuser and is_staff, as
