@@ -178,4 +178,3 @@ func (s *Store) syncManagedEmail(ctx context.Context, tx *sql.Tx, userID int64, 
 	}
 	return nil
 }
-
