@@ -73,6 +73,22 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	return len(results), nil
 }
 
+// MigrateTo applies the pending migrations up to and including version,
+// and returns how many it applied: to bring a database to an older
+// binary's schema, and for tests that fill a database as an older
+// version left it.
+func (s *Store) MigrateTo(ctx context.Context, version int64) (int, error) {
+	p, err := s.provider(ctx)
+	if err != nil {
+		return 0, err
+	}
+	results, err := p.UpTo(ctx, version)
+	if err != nil {
+		return len(results), fmt.Errorf("store: migrate to %d: %w", version, err)
+	}
+	return len(results), nil
+}
+
 // Pending reports whether migrations remain to be applied.
 func (s *Store) Pending(ctx context.Context) (bool, error) {
 	p, err := s.provider(ctx)
