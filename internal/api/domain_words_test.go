@@ -485,7 +485,8 @@ func TestEveryCodeIsWorded(t *testing.T) {
 		argus.CodeIncidentOpen, argus.CodeIncidentStateless, argus.CodeStatelessStart, argus.CodeAckIsNoEvent, argus.CodeSourceNotYours,
 		argus.CodeSuperuserOnly, argus.CodeSourceNeedsSuperuser, argus.CodeNoSourceOfCaller,
 		argus.CodeEndBeforeStart, argus.CodeExpirationNotAfterEvent, argus.CodeNoSuchSource,
-		argus.CodeExpirationPast, argus.CodeAckExpired,
+		argus.CodeExpirationPast, argus.CodeAckExpired, argus.CodeDestinationManaged, argus.CodeDestinationInUse,
+		argus.CodeDuplicateAddress, argus.CodeAccountEmail, argus.CodeMediumFixed, argus.CodeLabelTaken, argus.CodeNotInstalled,
 	}
 	for _, c := range codes {
 		kind := argus.ErrInvalid

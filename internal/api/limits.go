@@ -34,6 +34,10 @@ const (
 	MaxFilterStringLength = 65536
 	// MaxPhoneNumberLength is the original's PhoneNumberField.
 	MaxPhoneNumberLength = 128
+	// MaxEmailLength is Django's EmailField.
+	MaxEmailLength = 254
+	// MaxLabelLength is a destination's label.
+	MaxLabelLength = 50
 	// MaxIDLength bounds one id in a query parameter list: int64 has 19
 	// digits and a sign.
 	MaxIDLength = 20

@@ -70,4 +70,19 @@ func (s *Server) registerV2(mux *http.ServeMux) {
 		get: incidentItem(s.store.Ack, s.renderAck), put: s.changeAck(true), patch: s.changeAck(false),
 	})
 	incidents("{incident}/tags/{tag}/{$}", Methods{get: s.getTag, del: s.removeTag})
+
+	// What notification profiles are made of (§4.11, §4.13, §4.14).
+	// DELETE of a destination without the trailing slash, as the React
+	// frontend sends it, is redirected with 308 (D1).
+	timeslots, destinations := s.timeslots(), s.destinations()
+	v.Handle(mux, "/api/v2/notificationprofiles/timeslots/{$}", Authenticated, timeslots.Collection())
+	v.Handle(mux, "/api/v2/notificationprofiles/timeslots/{pk}/{$}", Authenticated, timeslots.Item())
+	v.Handle(mux, "/api/v2/notificationprofiles/destinations/{$}", Authenticated, destinations.Collection())
+	destination := destinations.Item()
+	delete(destination, put) // v2-bug-17
+	v.Handle(mux, "/api/v2/notificationprofiles/destinations/{pk}/{$}", Authenticated, destination)
+	v.Handle(mux, "/api/v2/notificationprofiles/destinations/{pk}/duplicate/{$}", Authenticated, Methods{get: s.destinationDuplicate})
+	v.Handle(mux, "/api/v2/notificationprofiles/media/{$}", Authenticated, Methods{get: s.listMedia})
+	v.Handle(mux, "/api/v2/notificationprofiles/media/{slug}/{$}", Authenticated, Methods{get: s.getMedia})
+	v.Handle(mux, "/api/v2/notificationprofiles/media/{slug}/json_schema/{$}", Authenticated, Methods{get: s.mediaSchema})
 }

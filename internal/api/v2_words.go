@@ -24,6 +24,14 @@ func v2Message(e *argus.Error, u *argus.User) string {
 		return fmt.Sprintf("Acknowledgements of this incidents should be posted through /api/v2/incidents/%v/acks/.", arg(e, 0))
 	case argus.CodeExpirationNotAfterEvent:
 		return "'expiration' is earlier than creation timestamp."
+	case argus.CodeNameTaken:
+		if e.Model == "Timeslot" {
+			username := ""
+			if u != nil {
+				username = u.Username
+			}
+			return fmt.Sprintf("The name %q is already in use for a another timeslot owned by user %s.", fmt.Sprint(arg(e, 0)), username)
+		}
 	case argus.CodeFilterTag:
 		inner := &argus.Error{Kind: argus.ErrInvalid}
 		if len(e.Args) > 1 {
@@ -42,7 +50,16 @@ func v2Message(e *argus.Error, u *argus.User) string {
 
 // v2RefusalBody is refusalBody for API v2.
 func v2RefusalBody(es []*argus.Error, u *argus.User) (int, any) {
-	return layOut(es, u, v2Message)
+	return layOut(es, u, v2Message, v2ShapeOf)
+}
+
+// v2ShapeOf is the layout of a refusal on v2: as on v1 but that a taken
+// name is the name field's (v2-bug-4).
+func v2ShapeOf(e *argus.Error) shape {
+	if e.Code == argus.CodeNameTaken {
+		return shapeFields
+	}
+	return shapeOf(e)
 }
 
 // wordsOf words each refusal err carries as the version does; err's own

@@ -118,6 +118,24 @@ func message(e *argus.Error, u *argus.User) string {
 		return fmt.Sprintf("'expiration' must be later than current moment (%s) or null.", pythonTime(now))
 	case argus.CodeAckExpired:
 		return "Cannot change expired Acknowledgement"
+	case argus.CodeDestinationManaged:
+		return "Cannot delete this destination since it was defined by an outside source."
+	case argus.CodeDestinationInUse:
+		return "Cannot delete this destination since it is in use in the notification profile(s): " +
+			strings.Join(stringsArg(e, 0), ", ") + "."
+	case argus.CodeDuplicateAddress:
+		if e.Field == "phone_number" {
+			return "Phone number already exists"
+		}
+		return "Email address already exists"
+	case argus.CodeAccountEmail:
+		return "This email address is already registered in another destination."
+	case argus.CodeMediumFixed:
+		return "Media cannot be updated, only settings."
+	case argus.CodeLabelTaken:
+		return "A destination with this medium and label already exists"
+	case argus.CodeNotInstalled:
+		return fmt.Sprintf("Medium \"%v\" is not installed.", arg(e, 0))
 	case argus.CodeSourceNeedsSuperuser:
 		return "You must be a superuser to be allowed to specify the 'source' field."
 	case argus.CodeNoSuchSource:
@@ -154,6 +172,7 @@ const (
 func shapeOf(e *argus.Error) shape {
 	switch e.Code {
 	case argus.CodeNameTaken, argus.CodeProfileTaken, argus.CodeDuplicateIncident, argus.CodeAckExpired,
+		argus.CodeDestinationManaged, argus.CodeDestinationInUse,
 		argus.CodeSourceNeedsSuperuser, argus.CodeNoSourceOfCaller, argus.CodeNoSuchSource:
 		return shapeList
 	case argus.CodeSourceCannotPost, argus.CodeUserCannotPost, argus.CodeSourceCannotAck,
@@ -185,11 +204,11 @@ func fieldKey(e *argus.Error) string {
 // v1, laid out in the shape of the first (the refusals of one input share
 // one).
 func refusalBody(es []*argus.Error, u *argus.User) (int, any) {
-	return layOut(es, u, message)
+	return layOut(es, u, message, shapeOf)
 }
 
 // layOut lays refusals out in the shape of the first, each worded by msg.
-func layOut(es []*argus.Error, u *argus.User, msg func(*argus.Error, *argus.User) string) (int, any) {
+func layOut(es []*argus.Error, u *argus.User, msg func(*argus.Error, *argus.User) string, shapeOf func(*argus.Error) shape) (int, any) {
 	switch shapeOf(es[0]) {
 	case shapeStatus:
 		status := http.StatusNotFound

@@ -44,3 +44,11 @@ func (m Medium) SettingKey() string {
 	}
 	return "email_address"
 }
+
+// Media is a medium as API v2 lists it: its slug, name and whether it is
+// installed (api-v2.md §2.10).
+type Media struct {
+	Slug      string
+	Name      string
+	Installed bool
+}

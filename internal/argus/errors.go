@@ -140,6 +140,26 @@ const (
 	// CodeAckExpired: an acknowledgement that has expired cannot change.
 	CodeAckExpired Code = "ack_expired"
 
+	// CodeDestinationManaged: a managed destination (the account email)
+	// is not deleted by hand.
+	CodeDestinationManaged Code = "destination_managed"
+	// CodeDestinationInUse: a destination that profiles send to is not
+	// deleted; Args[0] ([]string) names them.
+	CodeDestinationInUse Code = "destination_in_use"
+	// CodeDuplicateAddress (Field the medium's setting key): the user has
+	// a destination of this medium with this address already.
+	CodeDuplicateAddress Code = "duplicate_address"
+	// CodeAccountEmail: the address is the user's account email, which is
+	// their managed destination already.
+	CodeAccountEmail Code = "account_email"
+	// CodeMediumFixed: a destination's medium does not change.
+	CodeMediumFixed Code = "medium_fixed"
+	// CodeLabelTaken (Field "label"): the user has a destination of this
+	// medium with this label already.
+	CodeLabelTaken Code = "label_taken"
+	// CodeNotInstalled: medium Args[0] (string) is not installed.
+	CodeNotInstalled Code = "not_installed"
+
 	// CodeSourceNotYours: only the source's own user and superusers may
 	// change a source system.
 	CodeSourceNotYours Code = "source_not_yours"
