@@ -486,7 +486,7 @@ func TestEveryCodeIsWorded(t *testing.T) {
 		argus.CodeSuperuserOnly, argus.CodeSourceNeedsSuperuser, argus.CodeNoSourceOfCaller,
 		argus.CodeEndBeforeStart, argus.CodeExpirationNotAfterEvent, argus.CodeNoSuchSource,
 		argus.CodeExpirationPast, argus.CodeAckExpired, argus.CodeDestinationManaged, argus.CodeDestinationInUse,
-		argus.CodeDuplicateAddress, argus.CodeAccountEmail, argus.CodeMediumFixed, argus.CodeLabelTaken, argus.CodeNotInstalled,
+		argus.CodeDuplicateAddress, argus.CodeAccountEmail, argus.CodeMediumFixed, argus.CodeLabelTaken, argus.CodeNotInstalled, argus.CodeTimeslotNotYours, argus.CodeProfileNameTaken,
 	}
 	for _, c := range codes {
 		kind := argus.ErrInvalid

@@ -85,6 +85,13 @@ func TestMigrationToDestinations(t *testing.T) {
 			t.Errorf("a new phone number got pk %s, an old one's", pk)
 		}
 
+		// The migration wrote settings as the store writes them: the
+		// duplicate check of API v2 finds the old phone number, and the
+		// managed email is the account email.
+		f.send(http.MethodPost, "/api/v2/notificationprofiles/destinations/", kariKey,
+			map[string]any{"media": "sms", "settings": map[string]any{"phone_number": "+4790000001"}}).
+			want(t, http.StatusBadRequest, `{"phone_number": ["Phone number already exists"]}`)
+
 		// Dispatch: kari's active profile sends to her account email and
 		// the phone number; ola's "EM" has no address, and his phone
 		// number was not among his media.

@@ -81,6 +81,10 @@ func TestV2Incidents(t *testing.T) {
 			}
 		})
 		t.Run("metadata, level and an integer source_incident_id", func(t *testing.T) {
+			nul := v2Incident(t, f, srcKey, map[string]any{"metadata": map[string]any{"nul": "a\u0000b"}})
+			if m, _ := nul["metadata"].(map[string]any); m["nul"] != "a\u0000b" {
+				t.Errorf("metadata with a NUL: %v", nul["metadata"])
+			}
 			inc := v2Incident(t, f, srcKey, map[string]any{"metadata": map[string]any{"a": []int{1, 2}}, "level": 2, "source_incident_id": 4711})
 			if inc["source_incident_id"] != "4711" || inc["level"] != float64(2) {
 				t.Errorf("got %v", inc)

@@ -136,6 +136,10 @@ func message(e *argus.Error, u *argus.User) string {
 		return "A destination with this medium and label already exists"
 	case argus.CodeNotInstalled:
 		return fmt.Sprintf("Medium \"%v\" is not installed.", arg(e, 0))
+	case argus.CodeTimeslotNotYours:
+		return "The user of 'timeslot' must be the same as the requesting user."
+	case argus.CodeProfileNameTaken:
+		return "The requesting user already has a profile with that name."
 	case argus.CodeSourceNeedsSuperuser:
 		return "You must be a superuser to be allowed to specify the 'source' field."
 	case argus.CodeNoSuchSource:

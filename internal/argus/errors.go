@@ -160,6 +160,11 @@ const (
 	// CodeNotInstalled: medium Args[0] (string) is not installed.
 	CodeNotInstalled Code = "not_installed"
 
+	// CodeTimeslotNotYours: a profile's timeslot must be its user's.
+	CodeTimeslotNotYours Code = "timeslot_not_yours"
+	// CodeProfileNameTaken: the user has a profile of this name already.
+	CodeProfileNameTaken Code = "profile_name_taken"
+
 	// CodeSourceNotYours: only the source's own user and superusers may
 	// change a source system.
 	CodeSourceNotYours Code = "source_not_yours"

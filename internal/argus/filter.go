@@ -248,10 +248,12 @@ func groupFits(tags []Tag, key string, have []TagRelation) bool {
 	return false
 }
 
-// Filter is a user's named filter (api-v1.md §2.11).
+// Filter is a user's named filter (api-v1.md §2.11, api-v2.md §2.9); a
+// public one is listed for, and usable by, everyone.
 type Filter struct {
 	ID     int64
 	UserID int64
 	Name   string
 	Spec   FilterSpec
+	Public bool
 }

@@ -35,10 +35,14 @@ func scanDestination(row interface{ Scan(...any) error }, d *argus.Destination, 
 	return nil
 }
 
-// settingsOf is the canonical JSON of a destination's settings.
+// settingsOf is the canonical JSON of a destination's settings: keys
+// sorted, no spaces, no HTML escapes — as the migrations write it.
 func settingsOf(m argus.Medium, address string) string {
-	b, _ := json.Marshal(map[string]string{m.SettingKey(): address}) // a map of strings always encodes
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(map[string]string{m.SettingKey(): address}) // a map of strings always encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // Destinations lists the user's destinations by pk.
@@ -138,7 +142,7 @@ func (s *Store) syncManagedEmail(ctx context.Context, tx *sql.Tx, userID int64, 
 	settings := settingsOf(argus.MediumEmail, email)
 	var same int64
 	err = tx.QueryRowContext(ctx, `SELECT id FROM argus_notificationprofile_destinationconfig
-		WHERE user_id = $1 AND media_id = 'email' AND settings = `+s.dialect.jsonValue("$2")+` ORDER BY managed DESC, id LIMIT 1`,
+		WHERE user_id = $1 AND media_id = 'email' AND settings = $2 ORDER BY managed DESC, id LIMIT 1`,
 		userID, settings).Scan(&same)
 	if err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("store: email destinations of user %d: %w", userID, err)
@@ -153,7 +157,7 @@ func (s *Store) syncManagedEmail(ctx context.Context, tx *sql.Tx, userID int64, 
 			return fmt.Errorf("store: managed email of user %d: %w", userID, err)
 		}
 	} else if err := tx.QueryRowContext(ctx, `INSERT INTO argus_notificationprofile_destinationconfig
-		(user_id, media_id, settings, managed) VALUES ($1, 'email', `+s.dialect.jsonValue("$2")+`, TRUE) RETURNING id`,
+		(user_id, media_id, settings, managed) VALUES ($1, 'email', $2, TRUE) RETURNING id`,
 		userID, settings).Scan(&same); err != nil {
 		return fmt.Errorf("store: managed email of user %d: %w", userID, err)
 	}
@@ -219,7 +223,7 @@ func (s *Store) checkAddress(ctx context.Context, tx *sql.Tx, userID int64, m ar
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM argus_notificationprofile_destinationconfig
-		WHERE user_id = $1 AND media_id = $2 AND settings = `+s.dialect.jsonValue("$3")+` AND id <> $4`,
+		WHERE user_id = $1 AND media_id = $2 AND settings = $3 AND id <> $4`,
 		userID, m.Slug(), settingsOf(m, address), except).Scan(&n); err != nil {
 		return fmt.Errorf("store: look up destinations of user %d: %w", userID, err)
 	}
@@ -248,7 +252,7 @@ func (s *Store) CreateDestination(ctx context.Context, d argus.Destination) (arg
 			return err
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO argus_notificationprofile_destinationconfig (user_id, media_id, label, settings)
-			VALUES ($1, $2, $3, `+s.dialect.jsonValue("$4")+`) RETURNING id`,
+			VALUES ($1, $2, $3, $4) RETURNING id`,
 			d.UserID, d.Medium.Slug(), d.Label, settingsOf(d.Medium, d.Address)).Scan(&d.ID)
 		if err != nil {
 			return fmt.Errorf("store: create destination: %w", labelTaken(err))
@@ -289,7 +293,7 @@ func (s *Store) UpdateDestination(ctx context.Context, userID, id int64, c Desti
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE argus_notificationprofile_destinationconfig
-				SET settings = `+s.dialect.jsonValue("$2")+`, managed = FALSE WHERE id = $1`, id, settingsOf(cur.Medium, *c.Address)); err != nil {
+				SET settings = $2, managed = FALSE WHERE id = $1`, id, settingsOf(cur.Medium, *c.Address)); err != nil {
 				return fmt.Errorf("store: update destination %d: %w", id, err)
 			}
 			if cur.Managed {
@@ -310,7 +314,7 @@ func (s *Store) UpdateDestination(ctx context.Context, userID, id int64, c Desti
 func (s *Store) keepManagedEmail(ctx context.Context, tx *sql.Tx, userID int64, old argus.Destination) error {
 	var id int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO argus_notificationprofile_destinationconfig (user_id, media_id, settings, managed)
-		VALUES ($1, 'email', `+s.dialect.jsonValue("$2")+`, TRUE) RETURNING id`, userID, settingsOf(argus.MediumEmail, old.Address)).Scan(&id); err != nil {
+		VALUES ($1, 'email', $2, TRUE) RETURNING id`, userID, settingsOf(argus.MediumEmail, old.Address)).Scan(&id); err != nil {
 		return fmt.Errorf("store: managed email of user %d: %w", userID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE argus_notificationprofile_notificationprofile_destinations SET destinationconfig_id = $2
@@ -362,7 +366,7 @@ func (s *Store) DestinationIsDuplicate(ctx context.Context, userID, id int64) (b
 	}
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM argus_notificationprofile_destinationconfig
-		WHERE user_id <> $1 AND media_id = $2 AND settings = `+s.dialect.jsonValue("$3"),
+		WHERE user_id <> $1 AND media_id = $2 AND settings = $3`,
 		userID, d.Medium.Slug(), settingsOf(d.Medium, d.Address)).Scan(&n); err != nil {
 		return false, fmt.Errorf("store: look up destinations: %w", err)
 	}

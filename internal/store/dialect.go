@@ -163,14 +163,6 @@ func isUniqueViolation(err error) bool {
 
 // forUpdate locks the selected rows until the transaction ends on
 // PostgreSQL; SQLite's immediate transactions already hold the write lock.
-// jsonValue is the SQL for a JSON parameter as the column stores it.
-func (d dialect) jsonValue(p string) string {
-	if d == postgresDialect {
-		return "CAST(" + p + " AS jsonb)"
-	}
-	return p
-}
-
 // seconds is the SQL for the seconds from the time in column from to the
 // time in column to.
 func (d dialect) seconds(from, to string) string {

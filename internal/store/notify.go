@@ -261,15 +261,8 @@ func (s *Store) activeProfiles(ctx context.Context, users []int64) ([]argus.Prof
 		filter  argus.Filter
 	}
 	filters, err := collect(ctx, s.db, "list active filters", func(rows *sql.Rows, f *filterOf) error {
-		var raw string
-		if err := rows.Scan(&f.profile, &f.filter.ID, &f.filter.UserID, &f.filter.Name, &raw); err != nil {
-			return err
-		}
-		// As scanFilter: a stored filter that does not parse matches
-		// nothing (D8).
-		f.filter.Spec, _ = argus.ParseFilterSpec([]byte(raw))
-		return nil
-	}, `SELECT pf.notificationprofile_id, f.id, f.user_id, f.name, f.filter_string
+		return scanFilter(rows, &f.filter, &f.profile)
+	}, `SELECT `+filterColumns+`, pf.notificationprofile_id
 		FROM argus_notificationprofile_notificationprofile_filters pf
 		JOIN argus_notificationprofile_notificationprofile p ON p.id = pf.notificationprofile_id
 		JOIN argus_notificationprofile_filter f ON f.id = pf.filter_id

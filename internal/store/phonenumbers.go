@@ -47,7 +47,7 @@ func (s *Store) PhoneNumber(ctx context.Context, userID, id int64) (argus.PhoneN
 func (s *Store) CreatePhoneNumber(ctx context.Context, userID int64, number string) (argus.PhoneNumber, error) {
 	p := argus.PhoneNumber{UserID: userID, Number: number}
 	err := s.db.QueryRowContext(ctx, `INSERT INTO argus_notificationprofile_destinationconfig (user_id, media_id, settings)
-		VALUES ($1, 'sms', `+s.dialect.jsonValue("$2")+`) RETURNING id`, userID, settingsOf(argus.MediumSMS, number)).Scan(&p.ID)
+		VALUES ($1, 'sms', $2) RETURNING id`, userID, settingsOf(argus.MediumSMS, number)).Scan(&p.ID)
 	if err != nil {
 		return p, fmt.Errorf("store: create phone number: %w", err)
 	}
@@ -57,7 +57,7 @@ func (s *Store) CreatePhoneNumber(ctx context.Context, userID int64, number stri
 // UpdatePhoneNumber changes one of the user's numbers.
 func (s *Store) UpdatePhoneNumber(ctx context.Context, userID, id int64, number string) (argus.PhoneNumber, error) {
 	p := argus.PhoneNumber{ID: id, UserID: userID, Number: number}
-	res, err := s.profileExec(ctx, userID, `UPDATE argus_notificationprofile_destinationconfig SET settings = `+s.dialect.jsonValue("$3")+`
+	res, err := s.profileExec(ctx, userID, `UPDATE argus_notificationprofile_destinationconfig SET settings = $3
 		WHERE id = $1 AND user_id = $2 AND media_id = 'sms'`, id, userID, settingsOf(argus.MediumSMS, number))
 	if err != nil {
 		return p, fmt.Errorf("store: update phone number %d: %w", id, err)

@@ -1,6 +1,7 @@
 -- What API v2 adds around incidents (D30, D31, D34): the event types CHI
 -- (an attribute changed), LES (the first event of a stateless incident)
--- and RES (a restart, Argus main); an incident's metadata, a JSON object;
+-- and RES (a restart, Argus main); an incident's metadata, a JSON object
+-- as text (jsonb cannot hold "\u0000", which JSON allows);
 -- when a source was last seen; knox-style tokens, many per user, of which
 -- only knox's digest is kept: SHA-512 of the token's text, in hex, and its
 -- first 15 characters (token_key), so that tokens imported from an Argus
@@ -10,7 +11,7 @@
 ALTER TABLE argus_incident_event DROP CONSTRAINT argus_incident_event_type_check;
 ALTER TABLE argus_incident_event ADD CONSTRAINT argus_incident_event_type_check
     CHECK (type IN ('STA', 'END', 'CLO', 'REO', 'ACK', 'OTH', 'CHI', 'LES', 'RES'));
-ALTER TABLE argus_incident_incident ADD COLUMN metadata jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE argus_incident_incident ADD COLUMN metadata text NOT NULL DEFAULT '{}';
 ALTER TABLE argus_incident_sourcesystem ADD COLUMN last_seen timestamptz NULL;
 
 CREATE TABLE argus_auth_knoxtoken (

@@ -28,7 +28,8 @@ CREATE TABLE argus_notificationprofile_media (
 );
 INSERT INTO argus_notificationprofile_media (slug, name, installed) VALUES ('email', 'Email', 1), ('sms', 'SMS', 1);
 
--- settings: a JSON object, as text in one canonical form (keys sorted).
+-- settings: a JSON object, as text in one canonical form (keys sorted,
+-- no spaces), so equal settings are equal text.
 CREATE TABLE argus_notificationprofile_destinationconfig (
     id       INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id  integer NOT NULL REFERENCES argus_auth_user (id) ON DELETE CASCADE,
