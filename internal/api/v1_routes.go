@@ -13,6 +13,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.Handle(mux, "/oidc/api-token-auth/{$}", Anyone, Methods{post: s.obtainToken})
 	s.Handle(mux, "/api/v1/auth/logout/{$}", Anyone, Methods{post: s.logout})
 	s.Handle(mux, "/login-methods/{$}", Anyone, Methods{get: s.loginMethods})
+	s.Handle(mux, "/api/{$}", Anyone, Methods{get: s.apiRoot})
 	s.Handle(mux, "/api/v1/auth/user/{$}", Authenticated, Methods{get: s.currentUser})
 	s.Handle(mux, "/api/v1/auth/users/{pk}/{$}", Authenticated, Methods{get: s.userDetail})
 	phones := s.phoneNumbers()

@@ -486,3 +486,16 @@ func TestV2AutomaticTicketAndDelete(t *testing.T) {
 		f.get(path, userKey).want(t, http.StatusNotFound, `{"detail": "No Incident matches the given query."}`)
 	})
 }
+
+func TestAPIRoot(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		r := f.get("/api/", "")
+		r.want(t, http.StatusOK, "")
+		m := r.object(t)
+		wantKeys(t, m, "server-version", "api-version", "jsonapi-schema", "ticket_plugin", "destination_plugins")
+		if m["api-version"].(map[string]any)["stable"] != "v2" || m["ticket_plugin"] != nil {
+			t.Errorf("GET /api/: %v", m)
+		}
+		f.get("/api/nothing/", "").want(t, http.StatusNotFound, `{"detail": "Not found."}`)
+	})
+}
