@@ -85,4 +85,9 @@ func (s *Server) registerV2(mux *http.ServeMux) {
 	v.Handle(mux, "/api/v2/notificationprofiles/media/{$}", Authenticated, Methods{get: s.listMedia})
 	v.Handle(mux, "/api/v2/notificationprofiles/media/{slug}/{$}", Authenticated, Methods{get: s.getMedia})
 	v.Handle(mux, "/api/v2/notificationprofiles/media/{slug}/json_schema/{$}", Authenticated, Methods{get: s.mediaSchema})
+
+	// Profiles (§4.10).
+	profiles := s.profilesV2()
+	v.Handle(mux, "/api/v2/notificationprofiles/{$}", Authenticated, profiles.Collection())
+	v.Handle(mux, "/api/v2/notificationprofiles/{pk}/{$}", Authenticated, profiles.Item())
 }

@@ -91,17 +91,18 @@ func (s *Store) expandProfiles(ctx context.Context, q queryer, userID, timeslotI
 	if err != nil {
 		return err
 	}
-	filters, err := s.filters(ctx, q, userID)
-	if err != nil {
-		return err
+	// A profile's filters are the user's own or public ones (v2).
+	type filterOf struct {
+		profile int64
+		filter  argus.Filter
 	}
-	type link struct{ profile, filter int64 }
-	links, err := collect(ctx, q, "list profile filters", func(rows *sql.Rows, l *link) error {
-		return rows.Scan(&l.profile, &l.filter)
-	}, `SELECT pf.notificationprofile_id, pf.filter_id
+	links, err := collect(ctx, q, "list profile filters", func(rows *sql.Rows, l *filterOf) error {
+		return scanFilter(rows, &l.filter, &l.profile)
+	}, `SELECT `+filterColumns+`, pf.notificationprofile_id
 		FROM argus_notificationprofile_notificationprofile_filters pf
 		JOIN argus_notificationprofile_notificationprofile p ON p.id = pf.notificationprofile_id
-		WHERE p.user_id = $1 ORDER BY pf.filter_id`, userID)
+		JOIN argus_notificationprofile_filter f ON f.id = pf.filter_id
+		WHERE p.user_id = $1 ORDER BY f.id`, userID)
 	if err != nil {
 		return err
 	}
@@ -111,10 +112,6 @@ func (s *Store) expandProfiles(ctx context.Context, q queryer, userID, timeslotI
 	slotByID := make(map[int64]argus.Timeslot, len(slots))
 	for _, ts := range slots {
 		slotByID[ts.ID] = ts
-	}
-	filterByID := make(map[int64]argus.Filter, len(filters))
-	for _, f := range filters {
-		filterByID[f.ID] = f
 	}
 	var phones map[int64]argus.PhoneNumber
 	profileByID := make(map[int64]*argus.Profile, len(list))
@@ -140,7 +137,7 @@ func (s *Store) expandProfiles(ctx context.Context, q queryer, userID, timeslotI
 	}
 	for _, l := range links {
 		if p, ok := profileByID[l.profile]; ok {
-			p.Filters = append(p.Filters, filterByID[l.filter])
+			p.Filters = append(p.Filters, l.filter)
 		}
 	}
 	return nil
