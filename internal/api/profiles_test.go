@@ -800,7 +800,11 @@ func TestProfileMatchingIncidentsProperty(t *testing.T) {
 		// incidents matched.
 		check := func(specs []argus.FilterSpec) int {
 			t.Helper()
-			got, err := f.st.MatchingIncidents(ctx, specs, now)
+			blobs := make([]argus.FilterBlob, len(specs))
+			for i, spec := range specs {
+				blobs[i] = spec.Blob()
+			}
+			got, err := f.st.MatchingIncidents(ctx, blobs, now)
 			if err != nil {
 				t.Fatalf("MatchingIncidents(%v): %v", specs, err)
 			}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/httpserver"
 	"github.com/argus-go/argus/internal/realtime"
@@ -43,6 +44,9 @@ type Options struct {
 	// TicketPlugin makes tickets for PUT /api/v2/incidents/<pk>/automatic-ticket/;
 	// without one that answers that none is configured.
 	TicketPlugin TicketPlugin
+	// FallbackFilter is ARGUS_FALLBACK_FILTER: it fills the unset keys of
+	// every filter in listings and previews, as in dispatch (D28).
+	FallbackFilter argus.FilterBlob
 	// DeletableIncidents lets DELETE /api/v2/incidents/<pk>/ delete
 	// (ARGUS_INDELIBLE_INCIDENTS=false); by default it answers 405.
 	DeletableIncidents bool
@@ -59,6 +63,7 @@ type Server struct {
 	v2        *Endpoints
 	tickets   TicketPlugin
 	indelible bool
+	fallback  argus.FilterBlob
 	// sourcesSeen is when this process last recorded each source as
 	// seen (D34): source id → time.Time.
 	sourcesSeen sync.Map
@@ -97,6 +102,7 @@ func New(st *store.Store, o Options) *Server {
 	s.Endpoints = NewEndpoints(o.Accounts, o.Logger, refusalBody)
 	s.v2 = NewEndpoints(o.Accounts, o.Logger, v2RefusalBody)
 	s.tickets = o.TicketPlugin
+	s.fallback = o.FallbackFilter
 	s.indelible = !o.DeletableIncidents
 	mux := http.NewServeMux()
 	s.Register(mux)

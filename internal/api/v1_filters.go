@@ -73,7 +73,7 @@ func (s *Server) filters() Owned[argus.Filter, filterJSON] {
 				f.Name = name
 			}
 			if spec, ok := b.filterString(errs, full); ok {
-				f.Spec = spec
+				f.Blob = f.Blob.WithSpec(spec) // the other keys stay (D27)
 			}
 			if err := errs.Err(); err != nil {
 				return argus.Filter{}, err

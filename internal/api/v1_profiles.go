@@ -226,7 +226,11 @@ func (s *Server) filterPreview(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) writeMatching(w http.ResponseWriter, r *http.Request, specs []argus.FilterSpec) error {
 	now := s.now()
-	list, err := s.store.MatchingIncidents(r.Context(), specs, now)
+	blobs := make([]argus.FilterBlob, len(specs))
+	for i, spec := range specs {
+		blobs[i] = spec.Blob().WithFallback(s.fallback)
+	}
+	list, err := s.store.MatchingIncidents(r.Context(), blobs, now)
 	if err != nil {
 		return err
 	}

@@ -248,12 +248,24 @@ func groupFits(tags []Tag, key string, have []TagRelation) bool {
 	return false
 }
 
+// TheBlob is the filter's blob; a filter given only as a v1 Spec (its
+// Blob.Stored is 0) is that spec's blob.
+func (f *Filter) TheBlob() FilterBlob {
+	if f.Blob.Stored == 0 {
+		return f.Spec.Blob()
+	}
+	return f.Blob
+}
+
 // Filter is a user's named filter (api-v1.md §2.11, api-v2.md §2.9); a
 // public one is listed for, and usable by, everyone.
 type Filter struct {
 	ID     int64
 	UserID int64
 	Name   string
+	// Blob is the filter (D28); Spec is what API v1 shows of it, its
+	// sources and tags (D27).
+	Blob   FilterBlob
 	Spec   FilterSpec
 	Public bool
 }

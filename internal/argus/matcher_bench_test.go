@@ -65,11 +65,12 @@ func BenchmarkMatcher10kProfiles(b *testing.B) {
 	}
 	at := time.Date(2026, 1, 7, 10, 0, 0, 0, loc) // a Wednesday morning
 
-	m := argus.NewMatcher(profiles)
+	m := argus.NewMatcher(profiles, argus.FilterBlob{})
+	ev := &argus.Event{Type: argus.EventStart}
 	matched := 0
 	i := 0
 	for b.Loop() {
-		matched += len(m.Match(incidents[i%len(incidents)], at))
+		matched += len(m.Match(incidents[i%len(incidents)], ev, at))
 		i++
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/event")

@@ -48,16 +48,18 @@ type Profile struct {
 	PhoneNumber *PhoneNumber
 }
 
-// Matches reports whether the profile fires for the incident at time at
-// (D8, D9): it must be Active, its timeslot ActiveAt(at) and at least one
-// of its filters must match; a profile without filters matches nothing.
-// at must already be in the configured TIME_ZONE (callers pass t.In(loc)).
-func (p *Profile) Matches(inc *Incident, at time.Time) bool {
+// Matches reports whether the profile fires for event ev of the incident
+// (D8, D9, D28): it must be Active, its timeslot ActiveAt(at), and at
+// least one of its filters, with the fallback filled in, must match; a
+// profile without filters matches nothing. at is the event's time in the
+// configured TIME_ZONE (callers pass t.In(loc)).
+func (p *Profile) Matches(inc *Incident, ev *Event, at time.Time, fallback FilterBlob) bool {
 	if !p.Active || len(p.Filters) == 0 || !p.Timeslot.ActiveAt(at) {
 		return false
 	}
 	for i := range p.Filters {
-		if p.Filters[i].Spec.Matches(inc) {
+		b := p.Filters[i].TheBlob().WithFallback(fallback)
+		if b.Matches(inc, ev, at, nil) {
 			return true
 		}
 	}
@@ -105,7 +107,8 @@ type Matcher struct {
 	// live holds the profiles that can fire, in input order: active,
 	// with a recurrence that has a day, and with a filter that is not
 	// empty.
-	live []compiledProfile
+	live     []compiledProfile
+	fallback FilterBlob
 }
 
 type compiledProfile struct {
@@ -120,23 +123,16 @@ type compiledRecurrence struct {
 }
 
 type compiledFilter struct {
-	sources []int64 // empty: any source
-	groups  []tagGroup
+	blob FilterBlob // with the fallback filled in
 }
 
-// tagGroup is a filter's tag values for one key; one of them must be on
-// the incident.
-type tagGroup struct {
-	key    string
-	values []string
-}
-
-// NewMatcher prepares profiles for matching. The Matcher keeps profiles and
+// NewMatcher prepares profiles for matching, their filters with fallback
+// filled in (ARGUS_FALLBACK_FILTER, D28). The Matcher keeps profiles and
 // returns pointers into it, so the caller must not modify them afterwards.
-func NewMatcher(profiles []Profile) *Matcher {
-	m := &Matcher{}
+func NewMatcher(profiles []Profile, fallback FilterBlob) *Matcher {
+	m := &Matcher{fallback: fallback}
 	for i := range profiles {
-		if cp, ok := compileProfile(&profiles[i]); ok {
+		if cp, ok := compileProfile(&profiles[i], fallback); ok {
 			m.live = append(m.live, cp)
 		}
 	}
@@ -153,10 +149,10 @@ func (m *Matcher) Replace(users []int64, profiles []Profile) *Matcher {
 	for _, u := range users {
 		drop[u] = true
 	}
-	out := &Matcher{live: make([]compiledProfile, 0, len(m.live)+len(profiles))}
+	out := &Matcher{live: make([]compiledProfile, 0, len(m.live)+len(profiles)), fallback: m.fallback}
 	next := 0 // into profiles
 	take := func() {
-		if cp, ok := compileProfile(&profiles[next]); ok {
+		if cp, ok := compileProfile(&profiles[next], m.fallback); ok {
 			out.live = append(out.live, cp)
 		}
 		next++
@@ -177,7 +173,7 @@ func (m *Matcher) Replace(users []int64, profiles []Profile) *Matcher {
 }
 
 // compileProfile prepares p and reports whether it can ever fire.
-func compileProfile(p *Profile) (compiledProfile, bool) {
+func compileProfile(p *Profile, fallback FilterBlob) (compiledProfile, bool) {
 	cp := compiledProfile{p: p}
 	if !p.Active {
 		return cp, false
@@ -194,33 +190,19 @@ func compileProfile(p *Profile) (compiledProfile, bool) {
 		}
 	}
 	for _, f := range p.Filters {
-		if len(f.Spec.SourceIDs) == 0 && len(f.Spec.Tags) == 0 {
-			continue // matches nothing (D8)
+		b := f.TheBlob().WithFallback(fallback)
+		if b.Empty() {
+			continue // matches nothing (D28)
 		}
-		cp.filters = append(cp.filters, compileFilter(f.Spec))
+		cp.filters = append(cp.filters, compiledFilter{blob: b})
 	}
 	return cp, len(cp.recs) > 0 && len(cp.filters) > 0
 }
 
-func compileFilter(spec FilterSpec) compiledFilter {
-	cf := compiledFilter{sources: slices.Clone(spec.SourceIDs)}
-	for _, t := range spec.Tags {
-		j := slices.IndexFunc(cf.groups, func(g tagGroup) bool { return g.key == t.Key })
-		if j < 0 {
-			cf.groups = append(cf.groups, tagGroup{key: t.Key})
-			j = len(cf.groups) - 1
-		}
-		if !slices.Contains(cf.groups[j].values, t.Value) {
-			cf.groups[j].values = append(cf.groups[j].values, t.Value)
-		}
-	}
-	return cf
-}
-
-// Match returns the profiles that fire for inc at at (the rules of
-// Profile.Matches), in input order. at must already be in the configured
-// TIME_ZONE.
-func (m *Matcher) Match(inc *Incident, at time.Time) []*Profile {
+// Match returns the profiles that fire for event ev of inc (the rules of
+// Profile.Matches), in input order. at is the event's time, already in the
+// configured TIME_ZONE; it also judges whether the incident is open.
+func (m *Matcher) Match(inc *Incident, ev *Event, at time.Time) []*Profile {
 	day, tod := clockOf(at)
 	dayBit := uint8(1) << day
 	var out []*Profile
@@ -230,7 +212,7 @@ func (m *Matcher) Match(inc *Incident, at time.Time) []*Profile {
 			continue
 		}
 		for j := range cp.filters {
-			if cp.filters[j].matches(inc) {
+			if cp.filters[j].blob.Matches(inc, ev, at, nil) {
 				out = append(out, cp.p)
 				break
 			}
@@ -248,23 +230,3 @@ func (cp *compiledProfile) activeAt(dayBit uint8, tod TimeOfDay) bool {
 	return false
 }
 
-func (cf *compiledFilter) matches(inc *Incident) bool {
-	if len(cf.sources) > 0 && !slices.Contains(cf.sources, inc.Source.ID) {
-		return false
-	}
-	for _, g := range cf.groups {
-		if !g.fits(inc.Tags) {
-			return false
-		}
-	}
-	return true
-}
-
-func (g *tagGroup) fits(have []TagRelation) bool {
-	for _, r := range have {
-		if r.Tag.Key == g.key && slices.Contains(g.values, r.Tag.Value) {
-			return true
-		}
-	}
-	return false
-}

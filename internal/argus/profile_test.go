@@ -205,7 +205,7 @@ func TestProfileMatches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.profile.Matches(inc, tt.at); got != tt.want {
+			if got := tt.profile.Matches(inc, nil, tt.at, argus.FilterBlob{}); got != tt.want {
 				t.Errorf("Matches at %s = %t; want %t", tt.at, got, tt.want)
 			}
 		})
@@ -225,7 +225,7 @@ func TestMatcherMatch(t *testing.T) {
 		{ID: 5, Active: true, Timeslot: all},
 		{ID: 6, Active: true, Timeslot: all, Filters: []argus.Filter{f([]int64{1})}},
 	}
-	m := argus.NewMatcher(profiles)
+	m := argus.NewMatcher(profiles, argus.FilterBlob{})
 	tests := []struct {
 		name    string
 		inc     *argus.Incident
@@ -237,7 +237,7 @@ func TestMatcherMatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := m.Match(tt.inc, monday)
+			got := m.Match(tt.inc, nil, monday)
 			var gotIDs []int64
 			for _, p := range got {
 				gotIDs = append(gotIDs, p.ID)
@@ -250,7 +250,7 @@ func TestMatcherMatch(t *testing.T) {
 			}
 		})
 	}
-	if got := argus.NewMatcher(nil).Match(incident(1), monday); len(got) != 0 {
+	if got := argus.NewMatcher(nil, argus.FilterBlob{}).Match(incident(1), nil, monday); len(got) != 0 {
 		t.Errorf("empty Matcher matched %d profiles; want none", len(got))
 	}
 }
@@ -341,7 +341,7 @@ func TestMatcherAgreesWithProfileMatches(t *testing.T) {
 
 		var want []int
 		for i := range profiles {
-			if profiles[i].Matches(inc, at) {
+			if profiles[i].Matches(inc, nil, at, argus.FilterBlob{}) {
 				want = append(want, i)
 			}
 		}
@@ -350,7 +350,7 @@ func TestMatcherAgreesWithProfileMatches(t *testing.T) {
 			index[&profiles[i]] = i
 		}
 		var got []int
-		for _, p := range argus.NewMatcher(profiles).Match(inc, at) {
+		for _, p := range argus.NewMatcher(profiles, argus.FilterBlob{}).Match(inc, nil, at) {
 			i, ok := index[p]
 			if !ok {
 				t.Fatalf("case %d: Match returned a profile not in its input", c)
@@ -404,10 +404,10 @@ func TestMatcherReplace(t *testing.T) {
 		for range r.IntN(15) {
 			before = append(before, randProfile(1+r.Int64N(6)))
 		}
-		old := argus.NewMatcher(before)
+		old := argus.NewMatcher(before, argus.FilterBlob{})
 		oldMatches := make(map[int64][]int64)
 		for src := int64(1); src <= 4; src++ {
-			oldMatches[src] = ids(old.Match(incident(src), monday))
+			oldMatches[src] = ids(old.Match(incident(src), nil, monday))
 		}
 
 		// Replace 0–3 users' profiles: some keep theirs, some get new
@@ -438,12 +438,12 @@ func TestMatcherReplace(t *testing.T) {
 		slices.SortFunc(want, byID)
 
 		got := old.Replace(users, fresh)
-		afresh := argus.NewMatcher(want)
+		afresh := argus.NewMatcher(want, argus.FilterBlob{})
 		for src := int64(1); src <= 4; src++ {
-			if diff := cmp.Diff(ids(afresh.Match(incident(src), monday)), ids(got.Match(incident(src), monday))); diff != "" {
+			if diff := cmp.Diff(ids(afresh.Match(incident(src), nil, monday)), ids(got.Match(incident(src), nil, monday))); diff != "" {
 				t.Fatalf("case %d, source %d: profiles matched after replacing users %v (-NewMatcher +Replace):\n%s", c, src, users, diff)
 			}
-			if diff := cmp.Diff(oldMatches[src], ids(old.Match(incident(src), monday))); diff != "" {
+			if diff := cmp.Diff(oldMatches[src], ids(old.Match(incident(src), nil, monday))); diff != "" {
 				t.Fatalf("case %d, source %d: the replaced Matcher changed (-before +after):\n%s", c, src, diff)
 			}
 		}

@@ -25,6 +25,9 @@ type Options struct {
 	Location *time.Location
 	// SiteURL is ARGUS_SITE_URL.
 	SiteURL string
+	// Fallback is ARGUS_FALLBACK_FILTER: it fills the unset keys of every
+	// filter (D28).
+	Fallback argus.FilterBlob
 	// Workers is ARGUS_NOTIFICATION_WORKERS (default 4).
 	Workers int
 	// RetryFor is ARGUS_NOTIFICATION_RETRY_FOR: how long transient
@@ -273,7 +276,7 @@ func (s *Service) dispatch(ctx context.Context, eventID int64) error {
 	if err != nil {
 		return err
 	}
-	out := s.recipients(&ev, &inc, matcher.Match(&inc, ev.Timestamp.In(s.o.Location)), contacts)
+	out := s.recipients(&ev, &inc, matcher.Match(&inc, &ev, ev.Timestamp.In(s.o.Location)), contacts)
 	queued, err := s.st.Enqueue(ctx, ev.ID, inc.ID, out, now, now.Add(s.o.RetryFor))
 	if err != nil || !queued {
 		return err
@@ -384,7 +387,7 @@ func (s *Service) profiles(ctx context.Context) (*argus.Matcher, map[int64]store
 		if err != nil {
 			return nil, nil, err
 		}
-		s.matcher, s.contact, s.version = argus.NewMatcher(list), contacts, v
+		s.matcher, s.contact, s.version = argus.NewMatcher(list, s.o.Fallback), contacts, v
 		return s.matcher, s.contact, nil
 	}
 	u, err := s.st.ActiveProfilesSince(ctx, s.version)
@@ -392,7 +395,7 @@ func (s *Service) profiles(ctx context.Context) (*argus.Matcher, map[int64]store
 		return nil, nil, err
 	}
 	if u.All {
-		s.matcher, s.contact = argus.NewMatcher(u.Profiles), u.Contacts
+		s.matcher, s.contact = argus.NewMatcher(u.Profiles, s.o.Fallback), u.Contacts
 	} else {
 		// Dispatches under way keep the matcher and contacts they have:
 		// both are replaced, never modified.

@@ -12,55 +12,17 @@ import (
 // filterColumns are what scanFilter reads.
 const filterColumns = `f.id, f.user_id, f.name, f.filter, f.public`
 
-// scanFilter reads filterColumns, and extra after them. A stored filter
-// that does not parse (possible only from imported data) reads as an
-// empty filter, which matches nothing (D8).
+// scanFilter reads filterColumns, and extra after them. A stored value
+// of the wrong type (possible only in imported data) is left out of the
+// filter (argus.ParseStoredBlob).
 func scanFilter(row interface{ Scan(...any) error }, f *argus.Filter, extra ...any) error {
 	var blob json.RawMessage
 	if err := row.Scan(append([]any{&f.ID, &f.UserID, &f.Name, scanJSON(&blob), &f.Public}, extra...)...); err != nil {
 		return err
 	}
-	f.Spec = specOfBlob(blob)
+	f.Blob = argus.ParseStoredBlob(blob)
+	f.Spec = f.Blob.Spec()
 	return nil
-}
-
-// specOfBlob is the v1 filter of a stored filter blob: its sources and
-// tags (D27).
-func specOfBlob(blob json.RawMessage) argus.FilterSpec {
-	var two struct {
-		SourceSystemIDs json.RawMessage `json:"sourceSystemIds"`
-		Tags            json.RawMessage `json:"tags"`
-	}
-	spec := argus.FilterSpec{SourceIDs: []int64{}, Tags: []argus.Tag{}}
-	if json.Unmarshal(blob, &two) != nil {
-		return spec
-	}
-	if two.SourceSystemIDs == nil {
-		two.SourceSystemIDs = json.RawMessage("[]")
-	}
-	if two.Tags == nil {
-		two.Tags = json.RawMessage("[]")
-	}
-	parsed, err := argus.ParseFilterObject(map[string]json.RawMessage{"sourceSystemIds": two.SourceSystemIDs, "tags": two.Tags})
-	if err != nil {
-		return spec
-	}
-	return parsed
-}
-
-// blobOfSpec is the stored filter blob of a v1 filter: its two keys, and
-// hide_closed_acked as Argus 2.x stores it.
-func blobOfSpec(spec argus.FilterSpec) string {
-	tags := make([]string, len(spec.Tags))
-	for i, t := range spec.Tags {
-		tags[i] = t.String()
-	}
-	ids := spec.SourceIDs
-	if ids == nil {
-		ids = []int64{}
-	}
-	b, _ := json.Marshal(map[string]any{"sourceSystemIds": ids, "tags": tags, "hide_closed_acked": false}) // always encodes
-	return string(b)
 }
 
 // Filters lists the user's filters by pk.
@@ -85,11 +47,14 @@ func (s *Store) Filter(ctx context.Context, userID, id int64) (argus.Filter, err
 	return f, nil
 }
 
-// CreateFilter stores a filter of f.UserID, its spec in canonical form. A
-// name the user already has is CodeNameTaken (ErrConflict).
+// CreateFilter stores a filter of f.UserID: its name, blob and whether it
+// is public; a filter without a blob (Blob.Stored == 0) is its Spec, as
+// API v1 gives it. A name the user already has is CodeNameTaken
+// (ErrConflict).
 func (s *Store) CreateFilter(ctx context.Context, f argus.Filter) (argus.Filter, error) {
+	f = withBlob(f)
 	err := s.db.QueryRowContext(ctx, `INSERT INTO argus_notificationprofile_filter (user_id, name, filter, public)
-		VALUES ($1, $2, $3, $4) RETURNING id`, f.UserID, f.Name, blobOfSpec(f.Spec), f.Public).Scan(&f.ID)
+		VALUES ($1, $2, $3, $4) RETURNING id`, f.UserID, f.Name, string(f.Blob.MarshalStored()), f.Public).Scan(&f.ID)
 	if isUniqueViolation(err) {
 		return argus.Filter{}, argus.Conflict("Filter", "name", argus.CodeNameTaken, f.Name)
 	}
@@ -99,10 +64,12 @@ func (s *Store) CreateFilter(ctx context.Context, f argus.Filter) (argus.Filter,
 	return f, nil
 }
 
-// UpdateFilter replaces the name and spec of one of f.UserID's filters.
+// UpdateFilter replaces the name, blob and publicity of one of f.UserID's
+// filters, the blob taken from the Spec as CreateFilter does.
 func (s *Store) UpdateFilter(ctx context.Context, f argus.Filter) (argus.Filter, error) {
-	res, err := s.profileExec(ctx, f.UserID, `UPDATE argus_notificationprofile_filter SET name = $3, filter = $4
-		WHERE id = $1 AND user_id = $2`, f.ID, f.UserID, f.Name, blobOfSpec(f.Spec))
+	f = withBlob(f)
+	res, err := s.profileExec(ctx, f.UserID, `UPDATE argus_notificationprofile_filter SET name = $3, filter = $4, public = $5
+		WHERE id = $1 AND user_id = $2`, f.ID, f.UserID, f.Name, string(f.Blob.MarshalStored()), f.Public)
 	if isUniqueViolation(err) {
 		return argus.Filter{}, argus.Conflict("Filter", "name", argus.CodeNameTaken, f.Name)
 	}
@@ -120,4 +87,12 @@ func (s *Store) DeleteFilter(ctx context.Context, userID, id int64) error {
 		return fmt.Errorf("store: delete filter %d: %w", id, err)
 	}
 	return mustAffect(res, "Filter", id)
+}
+
+// withBlob is f with its blob made from its Spec when it has none, and its
+// Spec what v1 shows of its blob.
+func withBlob(f argus.Filter) argus.Filter {
+	f.Blob = f.TheBlob()
+	f.Spec = f.Blob.Spec()
+	return f
 }

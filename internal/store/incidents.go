@@ -208,6 +208,11 @@ type IncidentFilter struct {
 	// TokenExpiry keeps only Argus's own warnings of expiring tokens: of
 	// the source "argus", tagged problem_type=token_expiry.
 	TokenExpiry bool
+	// AnyBlob keeps the incidents that match any of Blobs, by the one
+	// matcher's listing rules (D28): ?filter_pk=, ?notificationprofile_pk=,
+	// previews. With no blob that can match, it keeps none.
+	AnyBlob bool
+	Blobs   []argus.FilterBlob
 
 	// commonText is set by Incidents when the search text is in so many
 	// descriptions that walking the newest incidents finds a page sooner
@@ -399,20 +404,91 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 	if f.EndLTE != nil {
 		q.where("i.end_time <= " + q.arg(s.dialect.end(f.EndLTE)))
 	}
-	// One EXISTS per key: the values of a key are alternatives.
+	q.conds = append(q.conds, tagConds(q, f.Tags)...)
+	if f.AnyBlob {
+		var alternatives []string
+		for i := range f.Blobs {
+			if b := &f.Blobs[i]; !b.Empty() {
+				alternatives = append(alternatives, "("+s.blobCond(q, b, nowArg)+")")
+			}
+		}
+		if len(alternatives) == 0 {
+			q.where("1 = 0")
+		} else {
+			q.where("(" + strings.Join(alternatives, " OR ") + ")")
+		}
+	}
+}
+
+// tagConds are the conditions of tags: one EXISTS per key, the values of
+// a key alternatives.
+func tagConds(q *query, tags []argus.Tag) []string {
 	var keys []string
 	byKey := map[string][]string{}
-	for _, t := range uniqueTags(f.Tags) {
+	for _, t := range uniqueTags(tags) {
 		if _, ok := byKey[t.Key]; !ok {
 			keys = append(keys, t.Key)
 		}
 		byKey[t.Key] = append(byKey[t.Key], t.Value)
 	}
+	conds := make([]string, 0, len(keys))
 	for _, k := range keys {
-		q.where(`EXISTS (SELECT 1 FROM argus_incident_incidenttagrelation r
+		conds = append(conds, `EXISTS (SELECT 1 FROM argus_incident_incidenttagrelation r
 			JOIN argus_incident_tag t ON t.id = r.tag_id
-			WHERE r.incident_id = i.id AND t.key = ` + q.arg(k) + ` AND t.value IN (` + listArgs(q, byKey[k]) + `))`)
+			WHERE r.incident_id = i.id AND t.key = `+q.arg(k)+` AND t.value IN (`+listArgs(q, byKey[k])+`))`)
 	}
+	return conds
+}
+
+// blobCond is the SQL of the one matcher's listing rules for a blob that
+// is not empty (argus.FilterBlob.Matches without an event): the same
+// decision, made by the database.
+func (s *Store) blobCond(q *query, b *argus.FilterBlob, nowArg string) string {
+	conds := []string{"TRUE"}
+	add := func(c string) { conds = append(conds, c) }
+	if len(b.SourceIDs) > 0 {
+		add("i.source_id " + s.dialect.inIDs(q.arg(s.dialect.ids(b.SourceIDs))))
+	}
+	if len(b.SourceTypes) > 0 {
+		add("s.type_id IN (" + listArgs(q, b.SourceTypes) + ")")
+	}
+	conds = append(conds, tagConds(q, b.Tags)...)
+	acked := fmt.Sprintf(ackedSQL, nowArg)
+	if b.Open != nil {
+		if *b.Open {
+			add("i.end_time > " + nowArg)
+		} else {
+			add("(i.end_time IS NULL OR i.end_time <= " + nowArg + ")") // stateless incidents are not open
+		}
+	}
+	if b.Acked != nil {
+		if *b.Acked {
+			add(acked)
+		} else {
+			add("NOT " + acked)
+		}
+	}
+	if b.Stateful != nil {
+		if *b.Stateful {
+			add("i.end_time IS NOT NULL")
+		} else {
+			add("i.end_time IS NULL")
+		}
+	}
+	if b.MaxLevel != 0 {
+		add("i.level <= " + q.arg(b.MaxLevel))
+	}
+	if b.HideClosedAcked {
+		add("NOT (i.end_time <= " + nowArg + " AND " + acked + ")")
+	}
+	if len(b.EventTypes) > 0 {
+		types := make([]string, len(b.EventTypes))
+		for i, t := range b.EventTypes {
+			types[i] = string(t)
+		}
+		add("EXISTS (SELECT 1 FROM argus_incident_event e WHERE e.incident_id = i.id AND e.type IN (" + listArgs(q, types) + "))")
+	}
+	return strings.Join(conds, " AND ")
 }
 
 // Incidents lists incidents matching f, newest start time first, limit

@@ -353,19 +353,19 @@ func (s *Store) DeleteProfile(ctx context.Context, userID, timeslotID int64) err
 // stays far below SQLite's 32,766.
 const filtersPerQuery = 8
 
-// MatchingIncidents lists the incidents that fit any of the filters (D8),
-// newest first, with the conditions in SQL: a filter's sources are an IN
-// list, its tags one EXISTS per key; a filter with neither matches
-// nothing. The result is what argus.FilterSpec.Matches accepts. Profiles
-// with more than a few filters take one statement per eight filters.
-func (s *Store) MatchingIncidents(ctx context.Context, specs []argus.FilterSpec, now time.Time) ([]argus.Incident, error) {
-	if len(specs) <= filtersPerQuery {
-		return s.matchingIncidents(ctx, specs, now)
+// MatchingIncidents lists the incidents that fit any of the blobs by the
+// one matcher's listing rules (D8, D28), newest first, all of them: what
+// a profile's filters or a preview select. The conditions are in SQL
+// (IncidentFilter.AnyBlob); many blobs take one statement per eight.
+func (s *Store) MatchingIncidents(ctx context.Context, blobs []argus.FilterBlob, now time.Time) ([]argus.Incident, error) {
+	if len(blobs) <= filtersPerQuery {
+		list, _, err := s.Incidents(ctx, IncidentFilter{AnyBlob: true, Blobs: blobs}, nil, 0, now)
+		return list, err
 	}
 	seen := map[int64]bool{}
-	var all []argus.Incident
-	for chunk := range slices.Chunk(specs, filtersPerQuery) {
-		list, err := s.matchingIncidents(ctx, chunk, now)
+	all := []argus.Incident{}
+	for chunk := range slices.Chunk(blobs, filtersPerQuery) {
+		list, _, err := s.Incidents(ctx, IncidentFilter{AnyBlob: true, Blobs: chunk}, nil, 0, now)
 		if err != nil {
 			return nil, err
 		}
@@ -382,35 +382,5 @@ func (s *Store) MatchingIncidents(ctx context.Context, specs []argus.FilterSpec,
 		}
 		return cmp.Compare(b.ID, a.ID)
 	})
-	if all == nil {
-		all = []argus.Incident{}
-	}
 	return all, nil
-}
-
-func (s *Store) matchingIncidents(ctx context.Context, specs []argus.FilterSpec, now time.Time) ([]argus.Incident, error) {
-	q := &query{}
-	nowArg := q.arg(s.dialect.t(now))
-	var alternatives []string
-	for _, spec := range specs {
-		if len(spec.SourceIDs) == 0 && len(spec.Tags) == 0 {
-			continue
-		}
-		fq := &query{args: q.args}
-		s.filterIncidents(fq, IncidentFilter{SourceIDs: spec.SourceIDs, Tags: spec.Tags}, nowArg)
-		q.args = fq.args
-		alternatives = append(alternatives, "("+strings.Join(fq.conds, " AND ")+")")
-	}
-	if len(alternatives) == 0 {
-		return []argus.Incident{}, nil
-	}
-	sqlText := fmt.Sprintf(incidentSelect, nowArg) + " WHERE " + strings.Join(alternatives, " OR ") +
-		" ORDER BY i.start_time DESC, i.id DESC"
-	list, err := collect(ctx, s.db, "list matching incidents", func(rows *sql.Rows, inc *argus.Incident) error {
-		return scanIncident(rows, inc)
-	}, sqlText, q.args...)
-	if err != nil {
-		return nil, err
-	}
-	return list, s.loadTags(ctx, s.db, list)
 }

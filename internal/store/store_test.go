@@ -225,7 +225,11 @@ func TestMatchingIncidentsManyFilters(t *testing.T) {
 		}
 		// A second filter for some incidents: they must come once.
 		specs = append(specs, argus.FilterSpec{Tags: []argus.Tag{{Key: "n", Value: "0"}}})
-		got, err := st.MatchingIncidents(ctx, specs, t0)
+		blobs := make([]argus.FilterBlob, len(specs))
+		for i, spec := range specs {
+			blobs[i] = spec.Blob()
+		}
+		got, err := st.MatchingIncidents(ctx, blobs, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
