@@ -229,4 +229,3 @@ func (cp *compiledProfile) activeAt(dayBit uint8, tod TimeOfDay) bool {
 	}
 	return false
 }
-
