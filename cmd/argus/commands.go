@@ -72,6 +72,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	rest := api.New(st, api.Options{
 		Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now, Hub: hub,
 		FrontendOrigins: cfg.FrontendOrigins, LoginProviders: names, DeletableIncidents: !cfg.IndelibleIncidents,
+		FallbackFilter: cfg.FallbackFilter,
 	})
 	ui, err := web.New(st, web.Options{
 		Location: cfg.Location, Accounts: accounts, Logger: log, Now: e.now, Hub: hub,

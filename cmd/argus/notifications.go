@@ -30,6 +30,7 @@ func newNotifier(cfg config.Config, st *store.Store, log *slog.Logger, e *env) *
 		Media:       media,
 		Location:    cfg.Location,
 		SiteURL:     cfg.SiteURL,
+		Fallback:    cfg.FallbackFilter,
 		Workers:     cfg.NotificationWorkers,
 		RetryFor:    cfg.NotificationRetryFor,
 		Keep:        cfg.NotificationKeep,

@@ -40,11 +40,18 @@ func fltBadTag(tag string) string {
 	return `Invalid tag "` + tag + `": Enter a valid key-value construct: "key=value", where key and value are strings.`
 }
 
-// fltJSON is the expected filter.
+// fltJSON is the expected filter: beside its filter_string the blob of
+// its two keys, as late v1 shows it (D27).
 func fltJSON(pk int64, name, filterString string) string {
 	n, _ := json.Marshal(name)
 	s, _ := json.Marshal(filterString)
-	return `{"pk": ` + itoa(pk) + `, "name": ` + string(n) + `, "filter_string": ` + string(s) + `}`
+	var two map[string]any
+	if err := json.Unmarshal([]byte(filterString), &two); err != nil {
+		panic(err)
+	}
+	blob, _ := json.Marshal(map[string]any{"sourceSystemIds": two["sourceSystemIds"], "tags": two["tags"],
+		"open": nil, "acked": nil, "stateful": nil, "maxlevel": nil, "hide_closed_acked": false})
+	return `{"pk": ` + itoa(pk) + `, "name": ` + string(n) + `, "filter_string": ` + string(s) + `, "filter": ` + string(blob) + `}`
 }
 
 // fltErrors is the body {"filter_string": msgs}.
@@ -100,7 +107,7 @@ func TestFiltersCreate(t *testing.T) {
 				pk := tsPK(t, r)
 				want := fltJSON(pk, c.name, c.want)
 				r.want(t, http.StatusCreated, want)
-				wantKeys(t, r.object(t), "pk", "name", "filter_string")
+				wantKeys(t, r.object(t), "pk", "name", "filter_string", "filter")
 				f.get(fltItem(pk), key).want(t, http.StatusOK, want)
 				list = append(list, want)
 			})

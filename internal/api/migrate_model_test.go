@@ -63,7 +63,7 @@ func TestMigrationToDestinations(t *testing.T) {
 
 		allTheTime := `{"pk": 1, "name": "All the time", "time_recurrences": [{"days": [1, 2, 3, 4, 5, 6, 7], "start": "00:00:00", "end": "23:59:59.999999", "all_day": true}]}`
 		work := `{"pk": 2, "name": "Work", "time_recurrences": [{"days": [1, 2, 3, 4, 5], "start": "08:00:00", "end": "16:00:00"}]}`
-		filterDB := `{"pk": 1, "name": "db", "filter_string": "{\"sourceSystemIds\": [], \"tags\": [\"service=db\"]}"}`
+		filterDB := fltJSON(1, "db", `{"sourceSystemIds": [], "tags": ["service=db"]}`)
 		profWant(t, f.get("/api/v1/notificationprofiles/", kariKey), http.StatusOK, `[
 			{"pk": 1, "timeslot": `+allTheTime+`, "filters": [`+filterDB+`], "media": ["EM", "SM"],
 			 "phone_number": {"pk": 2, "user": 1, "phone_number": "+4790000002"}, "active": true},
@@ -75,7 +75,7 @@ func TestMigrationToDestinations(t *testing.T) {
 		f.get("/api/v1/auth/phone-number/3/", olaKey).want(t, http.StatusOK, `{"pk": 3, "user": 2, "phone_number": "+4790000003"}`)
 		profWant(t, f.get("/api/v1/notificationprofiles/3/", olaKey), http.StatusOK,
 			`{"pk": 3, "timeslot": {"pk": 3, "name": "All the time", "time_recurrences": [{"days": [1, 2, 3, 4, 5, 6, 7], "start": "00:00:00", "end": "23:59:59.999999", "all_day": true}]},
-			  "filters": [{"pk": 2, "name": "all", "filter_string": "{\"sourceSystemIds\": [1], \"tags\": []}"}],
+			  "filters": [`+fltJSON(2, "all", `{"sourceSystemIds": [1], "tags": []}`)+`],
 			  "media": ["EM"], "phone_number": {"pk": 3, "user": 2, "phone_number": "+4790000003"}, "active": true}`)
 
 		// A new phone number takes a pk no old one had.

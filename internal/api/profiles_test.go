@@ -79,12 +79,9 @@ func profFilter(t *testing.T, f *fixture, key, name, filterString string) (int64
 	r := f.send(http.MethodPost, profPath+"filters/", key, map[string]any{"name": name, "filter_string": filterString})
 	r.want(t, http.StatusCreated, "")
 	pk := profPK(t, r)
-	data, err := json.Marshal(map[string]any{"pk": pk, "name": name, "filter_string": filterString})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.want(t, http.StatusCreated, string(data))
-	return pk, string(data)
+	data := fltJSON(pk, name, filterString)
+	r.want(t, http.StatusCreated, data)
+	return pk, data
 }
 
 // profPhone creates a phone number over HTTP and returns its pk and JSON
@@ -187,7 +184,7 @@ func TestProfileCreateAndGet(t *testing.T) {
 		obj := r.object(t)
 		wantKeys(t, obj, profileKeys...)
 		wantKeys(t, obj["timeslot"], "pk", "name", "time_recurrences")
-		wantKeys(t, obj["filters"].([]any)[0], "pk", "name", "filter_string")
+		wantKeys(t, obj["filters"].([]any)[0], "pk", "name", "filter_string", "filter")
 		wantKeys(t, obj["phone_number"], "pk", "user", "phone_number")
 		if obj["pk"] != obj["timeslot"].(map[string]any)["pk"] {
 			t.Errorf("pk %v is not the timeslot's pk (D15)", obj["pk"])

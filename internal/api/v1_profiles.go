@@ -225,15 +225,24 @@ func (s *Server) filterPreview(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) writeMatching(w http.ResponseWriter, r *http.Request, specs []argus.FilterSpec) error {
-	now := s.now()
 	blobs := make([]argus.FilterBlob, len(specs))
 	for i, spec := range specs {
-		blobs[i] = spec.Blob().WithFallback(s.fallback)
+		blobs[i] = spec.Blob()
 	}
+	return s.writeMatchingAs(v1, w, r, blobs)
+}
+
+// writeMatchingAs answers the incidents that any of the blobs, with the
+// fallback filled in, selects (D28), as a plain array.
+func (s *Server) writeMatchingAs(v version, w http.ResponseWriter, r *http.Request, blobs []argus.FilterBlob) error {
+	for i := range blobs {
+		blobs[i] = blobs[i].WithFallback(s.fallback)
+	}
+	now := s.now()
 	list, err := s.store.MatchingIncidents(r.Context(), blobs, now)
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, s.renderIncidents(v1, list, now))
+	WriteJSON(w, http.StatusOK, s.renderIncidents(v, list, now))
 	return nil
 }

@@ -21,8 +21,28 @@ import (
 // parseV2Filter adds v2's query filters to f (api-v2.md §4.4.2): on both
 // lists duration__gte, hide_closed_acked and token_expiry; on the full
 // list also id__in, level__lte and search.
-func (s *Server) parseV2Filter(_ context.Context, q url.Values, f *store.IncidentFilter, mine bool) error {
+func (s *Server) parseV2Filter(ctx context.Context, q url.Values, f *store.IncidentFilter, mine bool) error {
 	errs := FieldErrors{}
+	// ?filter_pk= and ?notificationprofile_pk= (api-v2.md §4.4.2): the
+	// caller's own filter, or any of the caller's profile's filters, by
+	// the one matcher with the fallback (D28); another's or none selects
+	// nothing.
+	for _, key := range []string{"filter_pk", "notificationprofile_pk"} {
+		v := strings.TrimSpace(TextValue(q, key, MaxIDLength, errs))
+		if v == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs.Add(key, "Enter a whole number.")
+			continue
+		}
+		blobs, err := s.blobsOf(ctx, key, id)
+		if err != nil {
+			return err
+		}
+		f.BlobSets = append(f.BlobSets, blobs)
+	}
 	if v := strings.TrimSpace(TextValue(q, "duration__gte", MaxIDLength, errs)); v != "" {
 		n, err := strconv.ParseFloat(v, 64)
 		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
@@ -59,6 +79,34 @@ func (s *Server) parseV2Filter(_ context.Context, q url.Values, f *store.Inciden
 		f.Search = strings.TrimSpace(TextValue(q, "search", MaxDescriptionLength, errs))
 	}
 	return errs.Err()
+}
+
+// blobsOf are the blobs, with the fallback, of the caller's filter id
+// (key filter_pk) or of the filters of the caller's profile id; none for
+// another's or an unknown one.
+func (s *Server) blobsOf(ctx context.Context, key string, id int64) ([]argus.FilterBlob, error) {
+	u := UserFrom(ctx)
+	var filters []argus.Filter
+	if key == "filter_pk" {
+		f, err := s.store.Filter(ctx, u.ID, id)
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+		if err == nil {
+			filters = append(filters, f)
+		}
+	} else {
+		p, err := s.store.ProfileByID(ctx, u.ID, id)
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+		filters = p.Filters
+	}
+	blobs := make([]argus.FilterBlob, len(filters))
+	for i := range filters {
+		blobs[i] = filters[i].TheBlob().WithFallback(s.fallback)
+	}
+	return blobs, nil
 }
 
 // countIncidents answers ?count (api-v2.md §4.4.1): how many incidents

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/store"
@@ -156,16 +157,169 @@ type filterV2JSON struct {
 }
 
 func renderFilterV2(f *argus.Filter) filterV2JSON {
-	tags := make([]string, len(f.Spec.Tags))
-	for i, t := range f.Spec.Tags {
-		tags[i] = t.String()
+	return filterV2JSON{PK: f.ID, Name: f.Name, Public: f.Public, Filter: f.TheBlob().Output()}
+}
+
+// filterV2Fields reads a v2 filter body over f: name (required with full),
+// filter (required with full) and public.
+func (b Body) filterV2Fields(errs FieldErrors, full bool, f argus.Filter) argus.Filter {
+	if name, ok := b.name(errs, full); ok {
+		f.Name = name
 	}
-	ids := f.Spec.SourceIDs
-	if ids == nil {
-		ids = []int64{}
+	if blob, ok := b.filterBlob(errs, "filter", full); ok {
+		f.Blob = blob
 	}
-	return filterV2JSON{PK: f.ID, Name: f.Name, Public: f.Public, Filter: map[string]any{
-		"sourceSystemIds": ids, "tags": tags,
-		"open": nil, "acked": nil, "stateful": nil, "maxlevel": nil, "hide_closed_acked": false,
-	}}
+	if data, ok := b["public"]; ok {
+		x, _ := raw(data)
+		if v, ok := BoolValue(x); ok && x != nil {
+			f.Public = v
+		} else {
+			errs.Add("public", msgNotBool)
+		}
+	}
+	return f
+}
+
+func (s *Server) listFiltersV2(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.store.FiltersVisible(r.Context(), UserFrom(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	out := make([]filterV2JSON, len(list))
+	for i := range list {
+		out[i] = renderFilterV2(&list[i])
+	}
+	WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) createFilterV2(w http.ResponseWriter, r *http.Request) error {
+	b, err := ReadBody(w, r)
+	if err != nil {
+		return err
+	}
+	errs := FieldErrors{}
+	u := UserFrom(r.Context())
+	f := b.filterV2Fields(errs, true, argus.Filter{UserID: u.ID})
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	f, err = s.store.CreateFilter(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, renderFilterV2(&f))
+	return nil
+}
+
+// getFilterV2 answers GET …/filters/<pk>/: the caller's own; another's
+// public one is 403 but to superusers (argus.CanReadFilter).
+func (s *Server) getFilterV2(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	f, err := s.store.AnyFilter(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := argus.CanReadFilter(UserFrom(r.Context()), &f); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, renderFilterV2(&f))
+	return nil
+}
+
+func (s *Server) updateFilterV2(full bool) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := PathID(r, "pk")
+		if err != nil {
+			return err
+		}
+		ctx := r.Context()
+		u := UserFrom(ctx)
+		f, err := s.store.Filter(ctx, u.ID, id)
+		if err != nil {
+			return err
+		}
+		b, err := ReadBody(w, r)
+		if err != nil {
+			return err
+		}
+		errs := FieldErrors{}
+		f = b.filterV2Fields(errs, full, f)
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		if f, err = s.store.UpdateFilter(ctx, f); err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, renderFilterV2(&f))
+		return nil
+	}
+}
+
+// deleteFilterV2 answers DELETE …/filters/<pk>/: the caller's own, unless
+// profiles use it — then 400 with a bare string naming them.
+func (s *Server) deleteFilterV2(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u := UserFrom(ctx)
+	if _, err := s.store.Filter(ctx, u.ID, id); err != nil {
+		return err
+	}
+	users, err := s.store.FilterUsers(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		WriteJSON(w, http.StatusBadRequest, "Cannot delete this filter since it is in use in the notification profile(s): "+
+			strings.Join(users, ", ")+".")
+		return nil
+	}
+	if err := s.store.DeleteFilter(ctx, u.ID, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// preview answers POST …/preview/ and …/filterpreview/: the incidents the
+// blob in the body selects, by the one matcher with the fallback (D28);
+// {} selects nothing.
+func (s *Server) preview(w http.ResponseWriter, r *http.Request) error {
+	b, err := ReadBody(w, r)
+	if err != nil {
+		return err
+	}
+	blob, err := bodyBlob(b)
+	if err != nil {
+		return err
+	}
+	return s.writeMatchingAs(v2, w, r, []argus.FilterBlob{blob})
+}
+
+// profileIncidentsV2 answers GET …/<pk>/incidents/: what any of the
+// profile's filters selects; an unknown or another's profile is 400.
+func (s *Server) profileIncidentsV2(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "pk")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p, err := s.store.ProfileByID(ctx, UserFrom(ctx).ID, id)
+	if isNotFound(err) {
+		return ListError{fmt.Sprintf("Notification profile with pk=%d does not exist.", id)}
+	}
+	if err != nil {
+		return err
+	}
+	blobs := make([]argus.FilterBlob, len(p.Filters))
+	for i := range p.Filters {
+		blobs[i] = p.Filters[i].TheBlob()
+	}
+	return s.writeMatchingAs(v2, w, r, blobs)
 }

@@ -86,8 +86,23 @@ func (s *Server) registerV2(mux *http.ServeMux) {
 	v.Handle(mux, "/api/v2/notificationprofiles/media/{slug}/{$}", Authenticated, Methods{get: s.getMedia})
 	v.Handle(mux, "/api/v2/notificationprofiles/media/{slug}/json_schema/{$}", Authenticated, Methods{get: s.mediaSchema})
 
-	// Profiles (§4.10).
+	// Filters (§4.12) and profiles (§4.10). As on v1, a profile's
+	// sub-resources share one pattern.
+	v.Handle(mux, "/api/v2/notificationprofiles/filters/{$}", Authenticated, Methods{get: s.listFiltersV2, post: s.createFilterV2})
+	v.Handle(mux, "/api/v2/notificationprofiles/filters/{pk}/{$}", Authenticated, Methods{
+		get: s.getFilterV2, put: s.updateFilterV2(true), patch: s.updateFilterV2(false), del: s.deleteFilterV2,
+	})
+	v.Handle(mux, "/api/v2/notificationprofiles/preview/{$}", Authenticated, Methods{post: s.preview})
+	v.Handle(mux, "/api/v2/notificationprofiles/filterpreview/{$}", Authenticated, Methods{post: s.preview})
 	profiles := s.profilesV2()
 	v.Handle(mux, "/api/v2/notificationprofiles/{$}", Authenticated, profiles.Collection())
 	v.Handle(mux, "/api/v2/notificationprofiles/{pk}/{$}", Authenticated, profiles.Item())
+	profileIncidents := v.Endpoint(Authenticated, Methods{get: s.profileIncidentsV2})
+	mux.HandleFunc("/api/v2/notificationprofiles/{pk}/{sub}/{$}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("sub") == "incidents" {
+			profileIncidents(w, r)
+			return
+		}
+		v.notFound(w, r)
+	})
 }

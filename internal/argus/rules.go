@@ -119,3 +119,19 @@ func CheckAckChange(a *Ack, exp *time.Time, now time.Time) error {
 	}
 	return nil
 }
+
+// CanReadFilter says whether u may read filter f through API v2: their
+// own; another user's public filter is listed for everyone but read by
+// superusers only (ErrForbidden, CodeSuperuserOnly); another's private
+// one does not exist for them (ErrNotFound).
+func CanReadFilter(u *User, f *Filter) error {
+	switch {
+	case u != nil && u.ID == f.UserID:
+		return nil
+	case !f.Public:
+		return NotFound("Filter", f.ID)
+	case u == nil || !u.IsSuperuser:
+		return Forbidden(CodeSuperuserOnly)
+	}
+	return nil
+}

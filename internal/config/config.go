@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/argus-go/argus/internal/argus"
 )
 
 // Config is everything Argus reads from its environment.
@@ -42,6 +45,8 @@ type Config struct {
 	SessionLifetime time.Duration
 	// KnoxTokenLifetime is how long a knox-style token lives (D30).
 	KnoxTokenLifetime time.Duration
+	// FallbackFilter fills the unset keys of every filter (D28).
+	FallbackFilter argus.FilterBlob
 	// TrustedProxies are the reverse proxies whose X-Forwarded-Proto and
 	// X-Forwarded-For headers are believed; from anyone else they are
 	// ignored. Empty by default.
@@ -130,6 +135,7 @@ var Vars = []Var{
 	{"ARGUS_AUTH_TOKEN_TTL", "10h", "how long a knox-style token from /api/v2/auth/token/login/ stays valid (Go duration, or days as 2d)"},
 	{"ARGUS_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-Proto/-For are believed"},
 	{"ARGUS_SEND_NOTIFICATIONS", "false", "queue and send notifications; while false nothing is queued"},
+	{"ARGUS_FALLBACK_FILTER", "{}", "a filter blob whose keys fill every filter's unset ones, e.g. {\"acked\": false}"},
 	{"ARGUS_NOTIFICATION_WORKERS", "4", "messages each serve or worker process sends at once"},
 	{"ARGUS_NOTIFICATION_RETRY_FOR", "24h", "how long transient delivery failures are retried (Go duration, or days as 2d)"},
 	{"ARGUS_NOTIFICATION_KEEP", "30d", "how long sent and failed messages are kept before they are pruned"},
@@ -252,6 +258,15 @@ func (c *Config) loadNotifications(getenv func(string) string) error {
 	if c.SendNotifications, err = parseBool(getenv, "ARGUS_SEND_NOTIFICATIONS", false); err != nil {
 		return err
 	}
+	fallback := strings.TrimSpace(getenv("ARGUS_FALLBACK_FILTER"))
+	if fallback == "" {
+		fallback = "{}"
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(fallback), &obj); err != nil || obj == nil {
+		return fmt.Errorf("config: ARGUS_FALLBACK_FILTER: %q is not a JSON object of filter keys", fallback)
+	}
+	c.FallbackFilter = argus.ParseStoredBlob([]byte(fallback))
 	if c.NotificationWorkers, err = parseInt(getenv, "ARGUS_NOTIFICATION_WORKERS", 4, 1, 256); err != nil {
 		return err
 	}

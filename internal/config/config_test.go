@@ -311,3 +311,15 @@ func TestLoadKnoxTokenLifetime(t *testing.T) {
 		t.Errorf("ARGUS_AUTH_TOKEN_TTL=soon: %v; want an error naming it", err)
 	}
 }
+
+func TestLoadFallbackFilter(t *testing.T) {
+	c := load(t, map[string]string{"ARGUS_FALLBACK_FILTER": `{"acked": false, "maxlevel": 3}`})
+	if c.FallbackFilter.Acked == nil || *c.FallbackFilter.Acked || c.FallbackFilter.MaxLevel != 3 {
+		t.Errorf("FallbackFilter = %+v; want acked false, maxlevel 3", c.FallbackFilter)
+	}
+	for _, bad := range []string{"acked", "[1]", "null"} {
+		if _, err := config.Load(env(map[string]string{"ARGUS_FALLBACK_FILTER": bad})); err == nil || !strings.Contains(err.Error(), "ARGUS_FALLBACK_FILTER") {
+			t.Errorf("ARGUS_FALLBACK_FILTER=%q: %v; want an error naming it", bad, err)
+		}
+	}
+}

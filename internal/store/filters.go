@@ -96,3 +96,32 @@ func withBlob(f argus.Filter) argus.Filter {
 	f.Spec = f.Blob.Spec()
 	return f
 }
+
+// FiltersVisible lists the user's filters and everyone's public ones, by
+// pk (API v2).
+func (s *Store) FiltersVisible(ctx context.Context, userID int64) ([]argus.Filter, error) {
+	return collect(ctx, s.db, "list filters", func(rows *sql.Rows, f *argus.Filter) error {
+		return scanFilter(rows, f)
+	}, `SELECT `+filterColumns+` FROM argus_notificationprofile_filter f WHERE f.user_id = $1 OR f.public ORDER BY f.id`, userID)
+}
+
+// AnyFilter returns the filter with pk id, whoever's it is.
+func (s *Store) AnyFilter(ctx context.Context, id int64) (argus.Filter, error) {
+	var f argus.Filter
+	err := scanFilter(s.db.QueryRowContext(ctx, `SELECT `+filterColumns+` FROM argus_notificationprofile_filter f WHERE f.id = $1`, id), &f)
+	if err != nil {
+		return f, notFound(err, "Filter", id)
+	}
+	return f, nil
+}
+
+// FilterUsers names the profiles that use the filter (a profile's name,
+// or its timeslot's when it has none), in pk order.
+func (s *Store) FilterUsers(ctx context.Context, id int64) ([]string, error) {
+	return collect(ctx, s.db, "profiles of a filter", func(rows *sql.Rows, name *string) error {
+		return rows.Scan(name)
+	}, `SELECT COALESCE(p.name, t.name) FROM argus_notificationprofile_notificationprofile_filters pf
+		JOIN argus_notificationprofile_notificationprofile p ON p.id = pf.notificationprofile_id
+		JOIN argus_notificationprofile_timeslot t ON t.id = p.timeslot_id
+		WHERE pf.filter_id = $1 ORDER BY p.id`, id)
+}

@@ -208,11 +208,11 @@ type IncidentFilter struct {
 	// TokenExpiry keeps only Argus's own warnings of expiring tokens: of
 	// the source "argus", tagged problem_type=token_expiry.
 	TokenExpiry bool
-	// AnyBlob keeps the incidents that match any of Blobs, by the one
-	// matcher's listing rules (D28): ?filter_pk=, ?notificationprofile_pk=,
-	// previews. With no blob that can match, it keeps none.
-	AnyBlob bool
-	Blobs   []argus.FilterBlob
+	// BlobSets keeps the incidents that match, for every set, one of its
+	// blobs, by the one matcher's listing rules (D28): ?filter_pk=,
+	// ?notificationprofile_pk=, previews. A set with no blob that can
+	// match keeps none.
+	BlobSets [][]argus.FilterBlob
 
 	// commonText is set by Incidents when the search text is in so many
 	// descriptions that walking the newest incidents finds a page sooner
@@ -405,10 +405,10 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 		q.where("i.end_time <= " + q.arg(s.dialect.end(f.EndLTE)))
 	}
 	q.conds = append(q.conds, tagConds(q, f.Tags)...)
-	if f.AnyBlob {
+	for _, set := range f.BlobSets {
 		var alternatives []string
-		for i := range f.Blobs {
-			if b := &f.Blobs[i]; !b.Empty() {
+		for i := range set {
+			if b := &set[i]; !b.Empty() {
 				alternatives = append(alternatives, "("+s.blobCond(q, b, nowArg)+")")
 			}
 		}

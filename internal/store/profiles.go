@@ -356,16 +356,16 @@ const filtersPerQuery = 8
 // MatchingIncidents lists the incidents that fit any of the blobs by the
 // one matcher's listing rules (D8, D28), newest first, all of them: what
 // a profile's filters or a preview select. The conditions are in SQL
-// (IncidentFilter.AnyBlob); many blobs take one statement per eight.
+// (IncidentFilter.BlobSets); many blobs take one statement per eight.
 func (s *Store) MatchingIncidents(ctx context.Context, blobs []argus.FilterBlob, now time.Time) ([]argus.Incident, error) {
 	if len(blobs) <= filtersPerQuery {
-		list, _, err := s.Incidents(ctx, IncidentFilter{AnyBlob: true, Blobs: blobs}, nil, 0, now)
+		list, _, err := s.Incidents(ctx, IncidentFilter{BlobSets: [][]argus.FilterBlob{blobs}}, nil, 0, now)
 		return list, err
 	}
 	seen := map[int64]bool{}
 	all := []argus.Incident{}
 	for chunk := range slices.Chunk(blobs, filtersPerQuery) {
-		list, _, err := s.Incidents(ctx, IncidentFilter{AnyBlob: true, Blobs: chunk}, nil, 0, now)
+		list, _, err := s.Incidents(ctx, IncidentFilter{BlobSets: [][]argus.FilterBlob{chunk}}, nil, 0, now)
 		if err != nil {
 			return nil, err
 		}
