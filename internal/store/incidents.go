@@ -383,7 +383,7 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 			nowArg + " AND " + s.dialect.seconds("i.start_time", "i.end_time") + " >= " + secs + "))")
 	}
 	if f.HideClosedAcked {
-		q.where("NOT (i.end_time <= " + nowArg + " AND " + fmt.Sprintf(ackedSQL, nowArg) + ")")
+		q.where("NOT (COALESCE(i.end_time <= " + nowArg + ", FALSE) AND " + fmt.Sprintf(ackedSQL, nowArg) + ")")
 	}
 	if f.TokenExpiry {
 		q.where(`s.name = 'argus' AND EXISTS (SELECT 1 FROM argus_incident_incidenttagrelation r
@@ -479,7 +479,7 @@ func (s *Store) blobCond(q *query, b *argus.FilterBlob, nowArg string) string {
 		add("i.level <= " + q.arg(b.MaxLevel))
 	}
 	if b.HideClosedAcked {
-		add("NOT (i.end_time <= " + nowArg + " AND " + acked + ")")
+		add("NOT (COALESCE(i.end_time <= " + nowArg + ", FALSE) AND " + acked + ")")
 	}
 	if len(b.EventTypes) > 0 {
 		types := make([]string, len(b.EventTypes))
