@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -95,72 +96,76 @@ func TestV2Listings(t *testing.T) {
 		if withFallback {
 			o.FallbackFilter = fallback
 		}
-		eachFixtureWith(t, o, func(t *testing.T, f *fixture) {
-			_, srcKey := f.source("gw", "nav")
-			_, key := f.user("kari", false)
-			_, olaKey := f.user("ola", false)
-			a := v2Incident(t, f, srcKey, map[string]any{"level": 1, "tags": []any{map[string]any{"tag": "host=sw1"}}})
-			b := v2Incident(t, f, srcKey, map[string]any{"level": 4, "start_time": evUTC(-2 * time.Hour)})
-			f.send(http.MethodPost, "/api/v2/incidents/"+pkOf(t, a)+"/acks/", key, map[string]any{"timestamp": evUTC(0)}).
-				want(t, http.StatusCreated, "")
-			pks := func(r response) []string {
-				t.Helper()
-				r.want(t, http.StatusOK, "")
-				var out []string
-				var body any
-				if err := json.Unmarshal(r.body, &body); err != nil {
-					t.Fatal(err)
-				}
-				list, ok := body.([]any)
-				if !ok {
-					list = body.(map[string]any)["results"].([]any)
-				}
-				for _, x := range list {
-					out = append(out, pkOf(t, x.(map[string]any)))
-				}
-				return out
-			}
-			want := func(name string, got []string, want ...string) {
-				t.Helper()
-				if strings.Join(got, ",") != strings.Join(want, ",") {
-					t.Errorf("%s (fallback %t): %v; want %v", name, withFallback, got, want)
-				}
-			}
-			severe := map[string]any{"maxlevel": 2}
-			wantSevere := []string{pkOf(t, a)}
-			if withFallback {
-				wantSevere = nil // a is acked; the fallback keeps unacked ones only
-			}
-			want("preview maxlevel 2", pks(f.send(http.MethodPost, "/api/v2/notificationprofiles/preview/", key, severe)), wantSevere...)
-			want("filterpreview {}", pks(f.send(http.MethodPost, "/api/v2/notificationprofiles/filterpreview/", key, map[string]any{})),
-				func() []string {
-					if withFallback {
-						return []string{pkOf(t, b)} // {} is not empty with a fallback: it matches what that describes
-					}
-					return nil
-				}()...)
-			f.send(http.MethodPost, "/api/v2/notificationprofiles/preview/", key, map[string]any{"maxlevel": 9}).
-				want(t, http.StatusBadRequest, `{"maxlevel": ["Ensure this value is less than or equal to 5."]}`)
-
-			fr := f.send(http.MethodPost, "/api/v2/notificationprofiles/filters/", key, map[string]any{"name": "sw1", "filter": map[string]any{"tags": []string{"host=sw1"}}})
-			fr.want(t, http.StatusCreated, "")
-			filter := pkOf(t, fr.object(t))
-			wantSw1 := []string{pkOf(t, a)}
-			if withFallback {
-				wantSw1 = nil
-			}
-			want("?filter_pk=", pks(f.get("/api/v2/incidents/?filter_pk="+filter, key)), wantSw1...)
-			want("?filter_pk= of another", pks(f.get("/api/v2/incidents/?filter_pk="+filter, olaKey)))
-			f.get("/api/v2/incidents/?filter_pk=1.5", key).want(t, http.StatusBadRequest, `{"filter_pk": ["Enter a whole number."]}`)
-
-			ts := f.get("/api/v2/notificationprofiles/timeslots/", key).array(t)[0].(map[string]any)
-			pr := f.send(http.MethodPost, "/api/v2/notificationprofiles/", key, map[string]any{"timeslot": pkOf(t, ts), "filters": []any{filter}})
-			pr.want(t, http.StatusCreated, "")
-			profile := pkOf(t, pr.object(t))
-			want("…/<pk>/incidents/", pks(f.get("/api/v2/notificationprofiles/"+profile+"/incidents/", key)), wantSw1...)
-			want("?notificationprofile_pk=", pks(f.get("/api/v2/incidents/?notificationprofile_pk="+profile, key)), wantSw1...)
-			f.get("/api/v2/notificationprofiles/"+profile+"/incidents/", olaKey).
-				want(t, http.StatusBadRequest, `["Notification profile with pk=`+profile+` does not exist."]`)
-		})
+		t.Run(fmt.Sprintf("fallback=%t", withFallback), func(t *testing.T) { listings(t, o, withFallback) })
 	}
+}
+
+func listings(t *testing.T, o api.Options, withFallback bool) {
+	eachFixtureWith(t, o, func(t *testing.T, f *fixture) {
+		_, srcKey := f.source("gw", "nav")
+		_, key := f.user("kari", false)
+		_, olaKey := f.user("ola", false)
+		a := v2Incident(t, f, srcKey, map[string]any{"level": 1, "tags": []any{map[string]any{"tag": "host=sw1"}}})
+		b := v2Incident(t, f, srcKey, map[string]any{"level": 4, "start_time": evUTC(-2 * time.Hour)})
+		f.send(http.MethodPost, "/api/v2/incidents/"+pkOf(t, a)+"/acks/", key, map[string]any{"timestamp": evUTC(0)}).
+			want(t, http.StatusCreated, "")
+		pks := func(r response) []string {
+			t.Helper()
+			r.want(t, http.StatusOK, "")
+			var out []string
+			var body any
+			if err := json.Unmarshal(r.body, &body); err != nil {
+				t.Fatal(err)
+			}
+			list, ok := body.([]any)
+			if !ok {
+				list = body.(map[string]any)["results"].([]any)
+			}
+			for _, x := range list {
+				out = append(out, pkOf(t, x.(map[string]any)))
+			}
+			return out
+		}
+		want := func(name string, got []string, want ...string) {
+			t.Helper()
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("%s (fallback %t): %v; want %v", name, withFallback, got, want)
+			}
+		}
+		severe := map[string]any{"maxlevel": 2}
+		wantSevere := []string{pkOf(t, a)}
+		if withFallback {
+			wantSevere = nil // a is acked; the fallback keeps unacked ones only
+		}
+		want("preview maxlevel 2", pks(f.send(http.MethodPost, "/api/v2/notificationprofiles/preview/", key, severe)), wantSevere...)
+		want("filterpreview {}", pks(f.send(http.MethodPost, "/api/v2/notificationprofiles/filterpreview/", key, map[string]any{})),
+			func() []string {
+				if withFallback {
+					return []string{pkOf(t, b)} // {} is not empty with a fallback: it matches what that describes
+				}
+				return nil
+			}()...)
+		f.send(http.MethodPost, "/api/v2/notificationprofiles/preview/", key, map[string]any{"maxlevel": 9}).
+			want(t, http.StatusBadRequest, `{"maxlevel": ["Ensure this value is less than or equal to 5."]}`)
+
+		fr := f.send(http.MethodPost, "/api/v2/notificationprofiles/filters/", key, map[string]any{"name": "sw1", "filter": map[string]any{"tags": []string{"host=sw1"}}})
+		fr.want(t, http.StatusCreated, "")
+		filter := pkOf(t, fr.object(t))
+		wantSw1 := []string{pkOf(t, a)}
+		if withFallback {
+			wantSw1 = nil
+		}
+		want("?filter_pk=", pks(f.get("/api/v2/incidents/?filter_pk="+filter, key)), wantSw1...)
+		want("?filter_pk= of another", pks(f.get("/api/v2/incidents/?filter_pk="+filter, olaKey)))
+		f.get("/api/v2/incidents/?filter_pk=1.5", key).want(t, http.StatusBadRequest, `{"filter_pk": ["Enter a whole number."]}`)
+
+		ts := f.get("/api/v2/notificationprofiles/timeslots/", key).array(t)[0].(map[string]any)
+		pr := f.send(http.MethodPost, "/api/v2/notificationprofiles/", key, map[string]any{"timeslot": pkOf(t, ts), "filters": []any{filter}})
+		pr.want(t, http.StatusCreated, "")
+		profile := pkOf(t, pr.object(t))
+		want("…/<pk>/incidents/", pks(f.get("/api/v2/notificationprofiles/"+profile+"/incidents/", key)), wantSw1...)
+		want("?notificationprofile_pk=", pks(f.get("/api/v2/incidents/?notificationprofile_pk="+profile, key)), wantSw1...)
+		f.get("/api/v2/notificationprofiles/"+profile+"/incidents/", olaKey).
+			want(t, http.StatusBadRequest, `["Notification profile with pk=`+profile+` does not exist."]`)
+	})
 }
