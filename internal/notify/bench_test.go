@@ -253,11 +253,12 @@ func benchSeed(b *testing.B, st *store.Store, profiles []benchProfile) {
 	}
 	users, slots := maxID("argus_auth_user"), maxID("argus_notificationprofile_timeslot")
 	recs, filters := maxID("argus_notificationprofile_timerecurrence"), maxID("argus_notificationprofile_filter")
-	links := maxID("argus_notificationprofile_notificationprofile_filters")
+	links, profiles0 := maxID("argus_notificationprofile_notificationprofile_filters"), maxID("argus_notificationprofile_notificationprofile")
+	dests, destLinks := maxID("argus_notificationprofile_destinationconfig"), maxID("argus_notificationprofile_notificationprofile_destinations")
 
 	now := time.Now()
 	var (
-		userRows, slotRows, recRows, filterRows, profileRows, linkRows [][]any
+		userRows, slotRows, recRows, filterRows, profileRows, linkRows, destRows, destLinkRows [][]any
 	)
 	for i, p := range profiles {
 		user, slot := users+int64(i)+1, slots+int64(i)+1
@@ -271,25 +272,43 @@ func benchSeed(b *testing.B, st *store.Store, profiles []benchProfile) {
 			recs++
 			recRows = append(recRows, []any{recs, slot, strings.Join(days, ","), r.Start.String(), r.End.String()})
 		}
-		profileRows = append(profileRows, []any{slot, user, "EM", true})
+		profile := profiles0 + int64(i) + 1
+		profileRows = append(profileRows, []any{profile, slot, user, "EM", true})
+		// Several destinations each (D29): the account email and a phone.
+		for j, settings := range []string{fmt.Sprintf(`{"email_address":"bench%d@example.org"}`, i), fmt.Sprintf(`{"phone_number":"+47%08d"}`, 40000000+i)} {
+			dests++
+			destLinks++
+			medium := []string{"email", "sms"}[j]
+			destRows = append(destRows, []any{dests, user, medium, settings, j == 0})
+			destLinkRows = append(destLinkRows, []any{destLinks, profile, dests})
+		}
 		for j, spec := range p.filters {
 			filters++
 			links++
-			filterRows = append(filterRows, []any{filters, user, fmt.Sprintf("filter %d", j+1), spec.String()})
-			linkRows = append(linkRows, []any{links, slot, filters})
+			// Structured filters (D28): the v1 keys and more of the blob.
+			blob := spec.Blob()
+			blob.MaxLevel, blob.Open, blob.Stored = 4, new(true), blob.Stored|argus.KeyMaxLevel|argus.KeyOpen
+			if j%2 == 1 {
+				blob.EventTypes, blob.Stored = []argus.EventType{argus.EventStart, argus.EventEnd}, blob.Stored|argus.KeyEventTypes
+			}
+			filterRows = append(filterRows, []any{filters, user, fmt.Sprintf("filter %d", j+1), string(blob.MarshalStored())})
+			linkRows = append(linkRows, []any{links, profile, filters})
 		}
 	}
 	benchInsert(b, tx, `INSERT INTO argus_auth_user (id, username, email, date_joined) VALUES `, userRows)
 	benchInsert(b, tx, `INSERT INTO argus_notificationprofile_timeslot (id, user_id, name) VALUES `, slotRows)
 	benchInsert(b, tx, `INSERT INTO argus_notificationprofile_timerecurrence (id, timeslot_id, days, start, "end") VALUES `, recRows)
-	benchInsert(b, tx, `INSERT INTO argus_notificationprofile_filter (id, user_id, name, filter_string) VALUES `, filterRows)
-	benchInsert(b, tx, `INSERT INTO argus_notificationprofile_notificationprofile (timeslot_id, user_id, media, active) VALUES `, profileRows)
+	benchInsert(b, tx, `INSERT INTO argus_notificationprofile_filter (id, user_id, name, filter) VALUES `, filterRows)
+	benchInsert(b, tx, `INSERT INTO argus_notificationprofile_notificationprofile (id, timeslot_id, user_id, media, active) VALUES `, profileRows)
 	benchInsert(b, tx, `INSERT INTO argus_notificationprofile_notificationprofile_filters (id, notificationprofile_id, filter_id) VALUES `, linkRows)
+	benchInsert(b, tx, `INSERT INTO argus_notificationprofile_destinationconfig (id, user_id, media_id, settings, managed) VALUES `, destRows)
+	benchInsert(b, tx, `INSERT INTO argus_notificationprofile_notificationprofile_destinations (id, notificationprofile_id, destinationconfig_id) VALUES `, destLinkRows)
 	if pg {
 		// Explicit ids leave the identity sequences behind.
 		for _, table := range []string{"argus_auth_user", "argus_notificationprofile_timeslot",
 			"argus_notificationprofile_timerecurrence", "argus_notificationprofile_filter",
-			"argus_notificationprofile_notificationprofile_filters"} {
+			"argus_notificationprofile_notificationprofile_filters", "argus_notificationprofile_notificationprofile",
+			"argus_notificationprofile_destinationconfig", "argus_notificationprofile_notificationprofile_destinations"} {
 			if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), (SELECT max(id) FROM `+table+`))`); err != nil {
 				b.Fatal(err)
 			}
@@ -305,7 +324,8 @@ func benchSeed(b *testing.B, st *store.Store, profiles []benchProfile) {
 		// queued message would scan it from end to end.
 		if _, err := st.DB().ExecContext(ctx, `ANALYZE argus_auth_user, argus_notificationprofile_timeslot,
 			argus_notificationprofile_timerecurrence, argus_notificationprofile_filter,
-			argus_notificationprofile_notificationprofile, argus_notificationprofile_notificationprofile_filters`); err != nil {
+			argus_notificationprofile_notificationprofile, argus_notificationprofile_notificationprofile_filters,
+			argus_notificationprofile_destinationconfig, argus_notificationprofile_notificationprofile_destinations`); err != nil {
 			b.Fatal(err)
 		}
 	}
