@@ -1,9 +1,11 @@
-// Package api is what both versions of the REST API share — body decoding
-// with limits, DRF-shaped errors and their wording, method tables with
-// DRF's 405, token and session authentication, cursors — and API v1
-// itself (api-v1.md, DECISIONS.md): its route table, handlers and
-// renderers in the v1_*.go files, its wording of the domain's refusals in
-// words.go. It stands in the middleware chain of package httpserver.
+// Package api is the REST API, v1 (api-v1.md) and v2 (api-v2.md), two
+// faces over one model (D27): what both share — body decoding with
+// limits, DRF-shaped errors, method tables with DRF's 405, token and
+// session authentication, cursors, and the handlers where the versions
+// agree (incidents.go, filterblob.go, …) — and what each has of its own:
+// route tables, handlers and renderers in the v1_*.go and v2_*.go files,
+// the wording of the domain's refusals in words.go and v2_words.go. It
+// stands in the middleware chain of package httpserver.
 package api
 
 import (

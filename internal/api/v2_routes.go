@@ -4,8 +4,7 @@ import "net/http"
 
 // registerV2 adds API v2 (api-v2.md §3–§4) to mux, beside v1: the same
 // handlers where the versions agree, worded by v2's Endpoints. Planned
-// maintenance, and the notification profiles of the v2 model, are not
-// served yet.
+// maintenance (Argus main) is not served.
 func (s *Server) registerV2(mux *http.ServeMux) {
 	v := s.v2
 	get, post, put, patch, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
