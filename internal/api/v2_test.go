@@ -499,3 +499,28 @@ func TestAPIRoot(t *testing.T) {
 		f.get("/api/nothing/", "").want(t, http.StatusNotFound, `{"detail": "Not found."}`)
 	})
 }
+
+// TestV2BothTokenKinds reads every v2 collection and item with a legacy
+// token and with a knox token, and with neither (D30).
+func TestV2BothTokenKinds(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		src, srcKey := f.source("gw", "nav")
+		kari, legacy := f.user("kari", false)
+		r := f.send(http.MethodPost, "/api/v2/auth/token/login/", "", map[string]string{"username": "kari", "password": "pw"})
+		r.want(t, http.StatusOK, "")
+		knox := r.object(t)["token"].(string)
+		inc := pkOf(t, v2Incident(t, f, srcKey, map[string]any{"tags": []any{map[string]any{"tag": "a=b"}}}))
+		for _, path := range []string{
+			"/api/v2/auth/user/", "/api/v2/auth/users/" + itoa(kari.ID) + "/",
+			"/api/v2/incidents/", "/api/v2/incidents/mine/", "/api/v2/incidents/" + inc + "/",
+			"/api/v2/incidents/" + inc + "/events/", "/api/v2/incidents/" + inc + "/acks/", "/api/v2/incidents/" + inc + "/tags/",
+			"/api/v2/incidents/events/", "/api/v2/incidents/sources/", "/api/v2/incidents/sources/" + itoa(src.ID) + "/",
+			"/api/v2/incidents/source-types/", "/api/v2/notificationprofiles/", "/api/v2/notificationprofiles/timeslots/",
+			"/api/v2/notificationprofiles/filters/", "/api/v2/notificationprofiles/destinations/", "/api/v2/notificationprofiles/media/",
+		} {
+			f.get(path, legacy).want(t, http.StatusOK, "")
+			f.get(path, knox).want(t, http.StatusOK, "")
+			f.get(path, "").want(t, http.StatusUnauthorized, `{"detail": "Authentication credentials were not provided."}`)
+		}
+	})
+}
