@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/argus-go/argus/internal/argus"
@@ -101,6 +102,9 @@ func parseBlob(obj map[string]any, errs FieldErrors) argus.FilterBlob {
 	if _, ok := obj["source_types"]; ok {
 		b.Stored |= argus.KeySourceTypes
 		strList("source_types", func(_ int, s string) string {
+			if strings.ContainsRune(s, 0) {
+				return msgNullCharacters
+			}
 			if utf8.RuneCountInString(s) > MaxIdentifierLength {
 				return msgMaxLength(MaxIdentifierLength)
 			}

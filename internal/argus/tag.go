@@ -64,6 +64,11 @@ func ParseTagQuery(s string) (Tag, error) {
 	if len(s) > MaxTagLength && utf8.RuneCountInString(s) > MaxTagLength {
 		return Tag{}, Invalid("", CodeTooLong, MaxTagLength)
 	}
+	if strings.IndexByte(s, 0) >= 0 {
+		// No stored tag has one (ParseTag), and PostgreSQL refuses NUL in
+		// a parameter.
+		return Tag{}, Invalid("", CodeNullCharacters)
+	}
 	key, value, found := strings.Cut(s, "=")
 	if !found || !validTagKey(key) || value == "" || strings.IndexByte(value, '\n') >= 0 {
 		return Tag{}, Invalid("", CodeTagQuery)
