@@ -58,8 +58,8 @@ func ParseTag(s string) (Tag, error) {
 // value is everything after the first "=". Nothing is trimmed.
 //
 // On failure the error is an *Error (ErrInvalid): CodeTooLong for an item
-// over MaxTagLength characters (no stored tag can match it), else
-// CodeTagQuery.
+// over MaxTagLength characters and CodeNullCharacters for one with a NUL
+// (no stored tag can match either), else CodeTagQuery.
 func ParseTagQuery(s string) (Tag, error) {
 	if len(s) > MaxTagLength && utf8.RuneCountInString(s) > MaxTagLength {
 		return Tag{}, Invalid("", CodeTooLong, MaxTagLength)

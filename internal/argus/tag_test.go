@@ -72,14 +72,14 @@ func FuzzParseTag(f *testing.F) {
 
 func FuzzParseTagQuery(f *testing.F) {
 	for _, s := range []string{
-		"object=box1", "a=b=c", "", "=", "boo", "a=", "=v", " =v", "A=v", "-=v", "a=b\n", "a=\xff",
+		"object=box1", "a=b=c", "", "=", "boo", "a=", "=v", " =v", "A=v", "-=v", "a=b\n", "a=\xff", "a=b\x00",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		tag, err := argus.ParseTagQuery(s)
 		if err != nil {
-			if c := code(err); c != argus.CodeTagQuery && c != argus.CodeTooLong {
+			if c := code(err); c != argus.CodeTagQuery && c != argus.CodeTooLong && c != argus.CodeNullCharacters {
 				t.Fatalf("ParseTagQuery(%q) error %v is neither refusal", s, err)
 			}
 			if tag != (argus.Tag{}) {
@@ -87,7 +87,7 @@ func FuzzParseTagQuery(f *testing.F) {
 			}
 			return
 		}
-		if !tagKeyRE.MatchString(tag.Key) || tag.Value == "" || strings.Contains(tag.Value, "\n") {
+		if !tagKeyRE.MatchString(tag.Key) || tag.Value == "" || strings.Contains(tag.Value, "\n") || strings.Contains(s, "\x00") {
 			t.Fatalf("ParseTagQuery(%q) = %#v, true", s, tag)
 		}
 		if tag.String() != s {
