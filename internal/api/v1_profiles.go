@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -181,27 +182,30 @@ func (s *Server) profiles() Owned[argus.Profile, profileJSON] {
 	}
 }
 
-// profileIncidents answers GET /api/v1/notificationprofiles/<pk>/incidents/:
-// the incidents the profile's filters select (D8), as a plain array. An
-// unknown or foreign profile is 400, as in the original.
-func (s *Server) profileIncidents(w http.ResponseWriter, r *http.Request) error {
-	id, err := PathID(r, "pk")
-	if err != nil {
-		return err
+// profileIncidents answers GET …/notificationprofiles/<pk>/incidents/ on
+// version v, the profile looked up as v addresses it: the incidents any
+// of its filters selects by the one matcher (D8, D28), as a plain array.
+// An unknown or another's profile is 400, as in the original.
+func (s *Server) profileIncidents(v version, lookup func(ctx context.Context, userID, id int64) (argus.Profile, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := PathID(r, "pk")
+		if err != nil {
+			return err
+		}
+		ctx := r.Context()
+		p, err := lookup(ctx, UserFrom(ctx).ID, id)
+		if isNotFound(err) {
+			return ListError{fmt.Sprintf("Notification profile with pk=%d does not exist.", id)}
+		}
+		if err != nil {
+			return err
+		}
+		blobs := make([]argus.FilterBlob, len(p.Filters))
+		for i := range p.Filters {
+			blobs[i] = p.Filters[i].TheBlob()
+		}
+		return s.writeMatchingAs(v, w, r, blobs)
 	}
-	ctx := r.Context()
-	p, err := s.store.Profile(ctx, UserFrom(ctx).ID, id)
-	if isNotFound(err) {
-		return ListError{fmt.Sprintf("Notification profile with pk=%d does not exist.", id)}
-	}
-	if err != nil {
-		return err
-	}
-	specs := make([]argus.FilterSpec, len(p.Filters))
-	for i, f := range p.Filters {
-		specs[i] = f.Spec
-	}
-	return s.writeMatching(w, r, specs)
 }
 
 // filterPreview answers POST /api/v1/notificationprofiles/filterpreview/:
@@ -221,15 +225,7 @@ func (s *Server) filterPreview(w http.ResponseWriter, r *http.Request) error {
 	if len(msgs) > 0 {
 		return ListError(msgs)
 	}
-	return s.writeMatching(w, r, []argus.FilterSpec{spec})
-}
-
-func (s *Server) writeMatching(w http.ResponseWriter, r *http.Request, specs []argus.FilterSpec) error {
-	blobs := make([]argus.FilterBlob, len(specs))
-	for i, spec := range specs {
-		blobs[i] = spec.Blob()
-	}
-	return s.writeMatchingAs(v1, w, r, blobs)
+	return s.writeMatchingAs(v1, w, r, []argus.FilterBlob{spec.Blob()})
 }
 
 // writeMatchingAs answers the incidents that any of the blobs, with the

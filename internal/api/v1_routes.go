@@ -59,7 +59,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.Handle(mux, "/api/v1/notificationprofiles/{pk}/{$}", Authenticated, profiles.Item())
 	// As for incidents: one pattern for a profile's sub-resources, which
 	// timeslots/{pk}/ and filters/{pk}/ are more specific than.
-	profileIncidents := s.Endpoint(Authenticated, Methods{get: s.profileIncidents})
+	profileIncidents := s.Endpoint(Authenticated, Methods{get: s.profileIncidents(v1, s.store.Profile)})
 	mux.HandleFunc("/api/v1/notificationprofiles/{pk}/{sub}/{$}", func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("sub") == "incidents" {
 			profileIncidents(w, r)

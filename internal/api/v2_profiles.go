@@ -301,25 +301,3 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.writeMatchingAs(v2, w, r, []argus.FilterBlob{blob})
 }
-
-// profileIncidentsV2 answers GET …/<pk>/incidents/: what any of the
-// profile's filters selects; an unknown or another's profile is 400.
-func (s *Server) profileIncidentsV2(w http.ResponseWriter, r *http.Request) error {
-	id, err := PathID(r, "pk")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	p, err := s.store.ProfileByID(ctx, UserFrom(ctx).ID, id)
-	if isNotFound(err) {
-		return ListError{fmt.Sprintf("Notification profile with pk=%d does not exist.", id)}
-	}
-	if err != nil {
-		return err
-	}
-	blobs := make([]argus.FilterBlob, len(p.Filters))
-	for i := range p.Filters {
-		blobs[i] = p.Filters[i].TheBlob()
-	}
-	return s.writeMatchingAs(v2, w, r, blobs)
-}

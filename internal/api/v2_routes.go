@@ -96,7 +96,7 @@ func (s *Server) registerV2(mux *http.ServeMux) {
 	profiles := s.profilesV2()
 	v.Handle(mux, "/api/v2/notificationprofiles/{$}", Authenticated, profiles.Collection())
 	v.Handle(mux, "/api/v2/notificationprofiles/{pk}/{$}", Authenticated, profiles.Item())
-	profileIncidents := v.Endpoint(Authenticated, Methods{get: s.profileIncidentsV2})
+	profileIncidents := v.Endpoint(Authenticated, Methods{get: s.profileIncidents(v2, s.store.ProfileByID)})
 	mux.HandleFunc("/api/v2/notificationprofiles/{pk}/{sub}/{$}", func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("sub") == "incidents" {
 			profileIncidents(w, r)
