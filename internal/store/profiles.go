@@ -178,35 +178,55 @@ func (s *Store) ProfileReferenceErrors(ctx context.Context, userID int64, in Pro
 // one CodeUnknownReference per field (api-v1.md §4.4).
 func (s *Store) checkReferences(ctx context.Context, q queryer, userID int64, in ProfileInput) error {
 	var errs argus.Errors
-	owned := func(table, extra string, id int64) (bool, error) {
-		var n int
-		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = $1 AND user_id = $2`+extra, id, userID).Scan(&n)
+	for _, ref := range []struct {
+		field, table, cond string
+		ids                []int64
+	}{
+		{"timeslot", "argus_notificationprofile_timeslot", "user_id = $2", []int64{in.TimeslotID}},
+		{"filters", "argus_notificationprofile_filter", "user_id = $2", in.FilterIDs},
+		{"phone_number", "argus_notificationprofile_destinationconfig", "user_id = $2 AND media_id = 'sms'", optionalID(in.PhoneNumberID)},
+	} {
+		id, missing, err := s.firstMissing(ctx, q, ref.table, ref.cond, userID, ref.ids)
 		if err != nil {
-			return false, fmt.Errorf("store: look up %s %d: %w", table, id, err)
-		}
-		return n > 0, nil
-	}
-	if ok, err := owned("argus_notificationprofile_timeslot", "", in.TimeslotID); err != nil {
-		return err
-	} else if !ok {
-		errs.Add(argus.Invalid("timeslot", argus.CodeUnknownReference, in.TimeslotID))
-	}
-	for _, fid := range in.FilterIDs {
-		if ok, err := owned("argus_notificationprofile_filter", "", fid); err != nil {
 			return err
-		} else if !ok {
-			errs.Add(argus.Invalid("filters", argus.CodeUnknownReference, fid))
-			break
 		}
-	}
-	if in.PhoneNumberID != nil {
-		if ok, err := owned("argus_notificationprofile_destinationconfig", " AND media_id = 'sms'", *in.PhoneNumberID); err != nil {
-			return err
-		} else if !ok {
-			errs.Add(argus.Invalid("phone_number", argus.CodeUnknownReference, *in.PhoneNumberID))
+		if missing {
+			errs.Add(argus.Invalid(ref.field, argus.CodeUnknownReference, id))
 		}
 	}
 	return errs.Err()
+}
+
+// optionalID is id as a list of none or one.
+func optionalID(id *int64) []int64 {
+	if id == nil {
+		return nil
+	}
+	return []int64{*id}
+}
+
+// firstMissing is the first of ids, in their order, that no row of table
+// has with cond true ($2 is userID), in one query for all of them.
+func (s *Store) firstMissing(ctx context.Context, q queryer, table, cond string, userID int64, ids []int64) (int64, bool, error) {
+	if len(ids) == 0 {
+		return 0, false, nil
+	}
+	found, err := collect(ctx, q, "look up "+table, func(rows *sql.Rows, id *int64) error {
+		return rows.Scan(id)
+	}, `SELECT id FROM `+table+` WHERE id `+s.dialect.inIDs("$1")+` AND `+cond, s.dialect.ids(ids), userID)
+	if err != nil {
+		return 0, false, err
+	}
+	have := make(map[int64]bool, len(found))
+	for _, id := range found {
+		have[id] = true
+	}
+	for _, id := range ids {
+		if !have[id] {
+			return id, true, nil
+		}
+	}
+	return 0, false, nil
 }
 
 // profileTaken is the refusal of a second profile on a timeslot through

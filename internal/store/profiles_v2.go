@@ -79,31 +79,19 @@ func (s *Store) checkV2References(ctx context.Context, q queryer, userID int64, 
 	case owner != userID:
 		errs.Add(argus.Invalid("", argus.CodeTimeslotNotYours))
 	}
-	count := func(query string, id int64) (bool, error) {
-		var n int
-		if err := q.QueryRowContext(ctx, query, id, userID).Scan(&n); err != nil {
-			return false, fmt.Errorf("store: look up %d: %w", id, err)
-		}
-		return n > 0, nil
-	}
-	for _, id := range in.FilterIDs {
-		ok, err := count(`SELECT COUNT(*) FROM argus_notificationprofile_filter WHERE id = $1 AND (user_id = $2 OR public)`, id)
+	for _, ref := range []struct {
+		field, table, cond string
+		ids                []int64
+	}{
+		{"filters", "argus_notificationprofile_filter", "(user_id = $2 OR public)", in.FilterIDs},
+		{"destinations", "argus_notificationprofile_destinationconfig", "user_id = $2", in.DestinationIDs},
+	} {
+		id, missing, err := s.firstMissing(ctx, q, ref.table, ref.cond, userID, ref.ids)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			errs.Add(argus.Invalid("filters", argus.CodeUnknownReference, id))
-			break
-		}
-	}
-	for _, id := range in.DestinationIDs {
-		ok, err := count(`SELECT COUNT(*) FROM argus_notificationprofile_destinationconfig WHERE id = $1 AND user_id = $2`, id)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			errs.Add(argus.Invalid("destinations", argus.CodeUnknownReference, id))
-			break
+		if missing {
+			errs.Add(argus.Invalid(ref.field, argus.CodeUnknownReference, id))
 		}
 	}
 	return errs.Err()
