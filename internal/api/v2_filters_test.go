@@ -109,23 +109,7 @@ func listings(t *testing.T, o api.Options, withFallback bool) {
 		b := v2Incident(t, f, srcKey, map[string]any{"level": 4, "start_time": evUTC(-2 * time.Hour)})
 		f.send(http.MethodPost, "/api/v2/incidents/"+pkOf(t, a)+"/acks/", key, map[string]any{"timestamp": evUTC(0)}).
 			want(t, http.StatusCreated, "")
-		pks := func(r response) []string {
-			t.Helper()
-			r.want(t, http.StatusOK, "")
-			var out []string
-			var body any
-			if err := json.Unmarshal(r.body, &body); err != nil {
-				t.Fatal(err)
-			}
-			list, ok := body.([]any)
-			if !ok {
-				list = body.(map[string]any)["results"].([]any)
-			}
-			for _, x := range list {
-				out = append(out, pkOf(t, x.(map[string]any)))
-			}
-			return out
-		}
+		pks := func(r response) []string { t.Helper(); return listedPKs(t, r) }
 		want := func(name string, got []string, want ...string) {
 			t.Helper()
 			if strings.Join(got, ",") != strings.Join(want, ",") {
@@ -167,5 +151,77 @@ func listings(t *testing.T, o api.Options, withFallback bool) {
 		want("?notificationprofile_pk=", pks(f.get("/api/v2/incidents/?notificationprofile_pk="+profile, key)), wantSw1...)
 		f.get("/api/v2/notificationprofiles/"+profile+"/incidents/", olaKey).
 			want(t, http.StatusBadRequest, `["Notification profile with pk=`+profile+` does not exist."]`)
+
+		// v1 addresses the profile alone on its timeslot by the timeslot's
+		// pk and lists by the whole blob too, keys v1 cannot write
+		// included (D28).
+		v1Path := "/api/v1/notificationprofiles/" + pkOf(t, ts) + "/incidents/"
+		want("v1 …/<pk>/incidents/", pks(f.get(v1Path, key)), wantSw1...)
+		fr = f.send(http.MethodPost, "/api/v2/notificationprofiles/filters/", key, map[string]any{"name": "severe", "filter": severe})
+		fr.want(t, http.StatusCreated, "")
+		f.send(http.MethodPatch, "/api/v2/notificationprofiles/"+profile+"/", key, map[string]any{"filters": []any{pkOf(t, fr.object(t))}}).
+			want(t, http.StatusOK, "")
+		want("v1 …/<pk>/incidents/ maxlevel 2", pks(f.get(v1Path, key)), wantSevere...)
+		want("v2 …/<pk>/incidents/ maxlevel 2", pks(f.get("/api/v2/notificationprofiles/"+profile+"/incidents/", key)), wantSevere...)
 	})
+}
+
+// TestV2ProfileOfLongFilters lists by a profile whose many filters hold
+// lists as long as allowed: the query stays within SQLite's parameter
+// limit (each list is one parameter) and the matcher still decides.
+func TestV2ProfileOfLongFilters(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		_, srcKey := f.source("gw", "nav")
+		_, key := f.user("kari", false)
+		a := v2Incident(t, f, srcKey, map[string]any{"level": 2, "tags": []any{map[string]any{"tag": "host=sw1"}, map[string]any{"tag": "site=osl"}}})
+		v2Incident(t, f, srcKey, map[string]any{"level": 2, "tags": []any{map[string]any{"tag": "host=sw1"}}})
+		types := make([]string, 1000)
+		for i := range types {
+			types[i] = fmt.Sprintf("type%d", i)
+		}
+		types[999] = "nav"
+		tags := make([]string, 100)
+		for i := range tags {
+			tags[i] = fmt.Sprintf("site=x%d", i)
+		}
+		tags[0], tags[1] = "host=sw1", "site=osl"
+		var filters []any
+		for i := range 40 {
+			r := f.send(http.MethodPost, "/api/v2/notificationprofiles/filters/", key, map[string]any{"name": fmt.Sprintf("long %d", i),
+				"filter": map[string]any{"source_types": types, "tags": tags, "event_types": []string{"STA", "END", "CLO", "REO", "ACK", "OTH"}}})
+			r.want(t, http.StatusCreated, "")
+			filters = append(filters, pkOf(t, r.object(t)))
+		}
+		ts := f.get("/api/v2/notificationprofiles/timeslots/", key).array(t)[0].(map[string]any)
+		pr := f.send(http.MethodPost, "/api/v2/notificationprofiles/", key, map[string]any{"timeslot": pkOf(t, ts), "filters": filters})
+		pr.want(t, http.StatusCreated, "")
+		profile := pkOf(t, pr.object(t))
+		for _, path := range []string{"/api/v2/incidents/?notificationprofile_pk=" + profile, "/api/v2/notificationprofiles/" + profile + "/incidents/"} {
+			if got := listedPKs(t, f.get(path, key)); strings.Join(got, ",") != pkOf(t, a) {
+				t.Errorf("%s: %v; want only %s (both tag keys)", path, got, pkOf(t, a))
+			}
+		}
+	})
+}
+
+// listedPKs are the pks of the incidents a 200 answer lists, as a plain
+// array or a page.
+func listedPKs(t *testing.T, r response) []string {
+	t.Helper()
+	if r.want(t, http.StatusOK, ""); r.status != http.StatusOK {
+		return nil
+	}
+	var body any
+	if err := json.Unmarshal(r.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	list, ok := body.([]any)
+	if !ok {
+		list = body.(map[string]any)["results"].([]any)
+	}
+	var out []string
+	for _, x := range list {
+		out = append(out, pkOf(t, x.(map[string]any)))
+	}
+	return out
 }

@@ -71,7 +71,7 @@ func (s *Server) parseV2Filter(ctx context.Context, q url.Values, f *store.Incid
 			case err != nil:
 				errs.Add("level__lte", "Enter a number.")
 			case n < argus.MinLevel:
-				f.IDs = []int64{0} // no incident has a level below 1
+				f.None = true // no incident is more severe than level 1
 			default:
 				f.MaxLevel = min(n, argus.MaxLevel)
 			}

@@ -262,6 +262,8 @@ func TestV2Lists(t *testing.T) {
 			{"hide_closed_acked=true", []string{pkOf(t, short), pkOf(t, long)}},
 			{"id__in=" + pkOf(t, long) + "," + pkOf(t, closed), []string{pkOf(t, closed), pkOf(t, long)}},
 			{"level__lte=3", []string{pkOf(t, closed), pkOf(t, long)}},
+			{"level__lte=0", nil},
+			{"level__lte=9", []string{pkOf(t, short), pkOf(t, closed), pkOf(t, long)}},
 			{"search=fan+tray", []string{pkOf(t, short)}},
 			{"search=CORE", []string{pkOf(t, long)}},
 			{"token_expiry=false", nil},

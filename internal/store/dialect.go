@@ -198,6 +198,26 @@ func (d dialect) inIDs(p string) string {
 	return "IN (SELECT value FROM json_each(" + p + "))"
 }
 
+// inTexts is inIDs for a list of texts, with texts(…) as the parameter.
+func (d dialect) inTexts(p string) string {
+	if d == postgresDialect {
+		return "= ANY(" + p + "::text[])"
+	}
+	return "IN (SELECT value FROM json_each(" + p + "))"
+}
+
+// texts is the parameter for inTexts.
+func (d dialect) texts(list []string) any {
+	if d == postgresDialect {
+		return list
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		panic(err) // a []string always marshals
+	}
+	return string(b)
+}
+
 // ids is the parameter for inIDs.
 func (d dialect) ids(ids []int64) any {
 	if d == postgresDialect {

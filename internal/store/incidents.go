@@ -189,6 +189,9 @@ type IncidentFilter struct {
 	// MaxLevel keeps incidents of this level or a more severe one (a
 	// smaller number); 0 does not filter.
 	MaxLevel int
+	// None keeps no incident: the caller asked for what none can be
+	// (a level below the most severe).
+	None bool
 	// ID keeps the one incident, if it passes the other filters; 0 does
 	// not filter.
 	ID int64
@@ -371,6 +374,9 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 	case f.Search != "":
 		q.where("i.id IN (" + s.dialect.search(q, f.Search) + ")")
 	}
+	if f.None {
+		q.where("1 = 0")
+	}
 	if f.MaxLevel != 0 {
 		q.where("i.level <= " + q.arg(f.MaxLevel))
 	}
@@ -440,6 +446,20 @@ func tagConds(q *query, tags []argus.Tag) []string {
 	return conds
 }
 
+// blobTagCond is tagConds in one parameter: the incident has, for every
+// key of tags, a tag whose key=value is one of them (keys hold no "=").
+func (s *Store) blobTagCond(q *query, tags []argus.Tag) string {
+	keys := map[string]bool{}
+	pairs := make([]string, 0, len(tags))
+	for _, t := range uniqueTags(tags) {
+		keys[t.Key] = true
+		pairs = append(pairs, t.Key+"="+t.Value)
+	}
+	return `(SELECT COUNT(DISTINCT t.key) FROM argus_incident_incidenttagrelation r
+		JOIN argus_incident_tag t ON t.id = r.tag_id
+		WHERE r.incident_id = i.id AND (t.key || '=' || t.value) ` + s.dialect.inTexts(q.arg(s.dialect.texts(pairs))) + `) = ` + strconv.Itoa(len(keys))
+}
+
 // blobCond is the SQL of the one matcher's listing rules for a blob that
 // is not empty (argus.FilterBlob.Matches without an event): the same
 // decision, made by the database.
@@ -449,10 +469,15 @@ func (s *Store) blobCond(q *query, b *argus.FilterBlob, nowArg string) string {
 	if len(b.SourceIDs) > 0 {
 		add("i.source_id " + s.dialect.inIDs(q.arg(s.dialect.ids(b.SourceIDs))))
 	}
+	// Each list is one parameter, so that a blob costs a handful of
+	// parameters however long its lists and a profile's many filters
+	// stay within SQLite's 32,766.
 	if len(b.SourceTypes) > 0 {
-		add("s.type_id IN (" + listArgs(q, b.SourceTypes) + ")")
+		add("s.type_id " + s.dialect.inTexts(q.arg(s.dialect.texts(b.SourceTypes))))
 	}
-	conds = append(conds, tagConds(q, b.Tags)...)
+	if len(b.Tags) > 0 {
+		add(s.blobTagCond(q, b.Tags))
+	}
 	acked := fmt.Sprintf(ackedSQL, nowArg)
 	if b.Open != nil {
 		if *b.Open {
@@ -486,7 +511,7 @@ func (s *Store) blobCond(q *query, b *argus.FilterBlob, nowArg string) string {
 		for i, t := range b.EventTypes {
 			types[i] = string(t)
 		}
-		add("EXISTS (SELECT 1 FROM argus_incident_event e WHERE e.incident_id = i.id AND e.type IN (" + listArgs(q, types) + "))")
+		add("EXISTS (SELECT 1 FROM argus_incident_event e WHERE e.incident_id = i.id AND e.type " + s.dialect.inTexts(q.arg(s.dialect.texts(types))) + ")")
 	}
 	return strings.Join(conds, " AND ")
 }
