@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/mail"
@@ -111,9 +112,9 @@ func (s *Server) destinations() Owned[argus.Destination, destinationJSON] {
 			if err := errs.Err(); err != nil {
 				return d, err
 			}
-			m, ok := argus.MediumOf(slug)
-			if !ok {
-				return d, argus.Invalid("media", argus.CodeUnknownReference, slug)
+			m, err := s.medium(r.Context(), slug)
+			if err != nil {
+				return d, err
 			}
 			d.Medium = m
 			d.Label, _ = destinationLabel(b, errs)
@@ -193,13 +194,34 @@ func (s *Server) getMedia(w http.ResponseWriter, r *http.Request) error {
 	return argus.NotFound("Media", r.PathValue("slug"))
 }
 
+// medium is the installed medium slug names for a new destination: a
+// slug the Media table lists (an imported site's plugin) but we do not
+// send through is not installed; any other is an unknown reference
+// (api-v2.md §4.13).
+func (s *Server) medium(ctx context.Context, slug string) (argus.Medium, error) {
+	if m, ok := argus.MediumOf(slug); ok {
+		return m, nil
+	}
+	list, err := s.store.Media(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range list {
+		if m.Slug == slug {
+			return "", argus.Invalid("", argus.CodeNotInstalled, slug)
+		}
+	}
+	return "", argus.Invalid("media", argus.CodeUnknownReference, slug)
+}
+
 // mediaSchema answers GET …/media/<slug>/json_schema/: the JSON schema of
 // the medium's settings (api-v2.md §4.14).
 func (s *Server) mediaSchema(w http.ResponseWriter, r *http.Request) error {
 	slug := r.PathValue("slug")
 	m, ok := argus.MediumOf(slug)
 	if !ok {
-		return ListError{fmt.Sprintf("Medium %q is not installed.", slug)}
+		// The Media table is not consulted here (api-v2.md §4.14).
+		return ListError{v2Message(argus.Invalid("", argus.CodeNotInstalled, slug), nil)}
 	}
 	prop := map[string]any{"type": "string", "title": "Email address"}
 	title := "Email Settings"

@@ -108,6 +108,14 @@ func TestV2MediaAndTimeslots(t *testing.T) {
 			t.Errorf("schema %v", schema)
 		}
 		f.get("/api/v2/notificationprofiles/media/fax/json_schema/", key).want(t, http.StatusBadRequest, `["Medium \"fax\" is not installed."]`)
+		// A medium an imported site's Media table lists that we do not
+		// send through: a destination of it is refused as not installed.
+		if _, err := f.st.DB().ExecContext(t.Context(), `INSERT INTO argus_notificationprofile_media (slug, name, installed) VALUES ($1, $2, $3)`, "slack", "Slack", false); err != nil {
+			t.Fatal(err)
+		}
+		f.send(http.MethodPost, "/api/v2/notificationprofiles/destinations/", key, map[string]any{"media": "slack", "settings": map[string]any{}}).
+			want(t, http.StatusBadRequest, `{"non_field_errors": ["Medium \"slack\" is not installed."]}`)
+		f.get("/api/v2/notificationprofiles/media/slack/json_schema/", key).want(t, http.StatusBadRequest, `["Medium \"slack\" is not installed."]`)
 
 		const ts = "/api/v2/notificationprofiles/timeslots/"
 		body := map[string]any{"name": "Work", "time_recurrences": []any{map[string]any{"days": []int{1, 2}, "start": "08:00", "end": "16:00"}}}
