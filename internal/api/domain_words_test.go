@@ -511,7 +511,7 @@ func TestRefusalBodies(t *testing.T) {
 			400, ListError{"Filter with the name 'f1' already exists for the user kari."}},
 		{"not found", argus.NotFound("Incident"), 404, detailBody{"Not found."}},
 		{"superusers only", argus.Forbidden(argus.CodeSuperuserOnly), 403, detailBody{msgForbidden}},
-		{"event rule", argus.CheckActor(&argus.User{SourceID: 1}, argus.EventClose),
+		{"event rule", argus.RulesV1.CheckActor(&argus.User{SourceID: 1}, argus.EventClose),
 			400, DetailError{"type": "A source system cannot post events of type 'CLO'."}},
 		{"several fields", argus.Errors{argus.Invalid("name", argus.CodeRequired), argus.Invalid("type", argus.CodeInvalidChoice)},
 			400, FieldErrors{"name": []string{msgFieldRequired}, "type": []string{"Select a valid choice. That choice is not one of the available choices."}}},

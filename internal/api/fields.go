@@ -88,8 +88,8 @@ func InvalidChoice(x any) string {
 	return `"` + argus.Shorten(choiceString(x), 100) + `" is not a valid choice.`
 }
 
-// EventType reads an event's "type": one of argus's event types.
-func (b Body) EventType(errs FieldErrors) argus.EventType {
+// EventType reads an event's "type": one of the types rules know.
+func (b Body) EventType(errs FieldErrors, rules argus.Rules) argus.EventType {
 	data, ok := b["type"]
 	if !ok {
 		errs.Add("type", msgFieldRequired)
@@ -100,7 +100,7 @@ func (b Body) EventType(errs FieldErrors) argus.EventType {
 		errs.Add("type", msgNotNull)
 		return ""
 	}
-	if t, isString := x.(string); isString && argus.EventType(t).Valid() {
+	if t, isString := x.(string); isString && rules.Postable(argus.EventType(t)) {
 		return argus.EventType(t)
 	}
 	errs.Add("type", InvalidChoice(x))

@@ -128,3 +128,11 @@ const (
 	v1 version = 1
 	v2 version = 2
 )
+
+// rules are the event rules the version serves (api-v2.md §5.2).
+func (v version) rules() argus.Rules {
+	if v == v2 {
+		return argus.RulesV2
+	}
+	return argus.RulesV1
+}

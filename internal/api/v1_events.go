@@ -58,8 +58,8 @@ func (s *Server) renderAck(a *argus.Ack) ackJSON {
 // eventFields reads type, timestamp and description of a posted event.
 // Without a timestamp, end users' events happen now; source systems must
 // give one (api-v1.md §5.2).
-func (s *Server) eventFields(b Body, errs FieldErrors, timestampRequired bool, now time.Time) argus.Event {
-	ev := argus.Event{Type: b.EventType(errs)}
+func (s *Server) eventFields(v version, b Body, errs FieldErrors, timestampRequired bool, now time.Time) argus.Event {
+	ev := argus.Event{Type: b.EventType(errs, v.rules())}
 	ts, present, isNull := b.DateTime(errs, "timestamp", s.loc, TimeOpts{Required: timestampRequired})
 	switch {
 	case isNull:
@@ -73,33 +73,36 @@ func (s *Server) eventFields(b Body, errs FieldErrors, timestampRequired bool, n
 	return ev
 }
 
-// createEvent answers POST /api/v1/incidents/<id>/events/: it checks the
-// body, then the store checks the actor's right to the type and applies
-// the event (state rules, D16), announcing it once committed (D10).
-func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
-	incID, err := PathID(r, "incident")
-	if err != nil {
-		return err
+// createEvent answers POST …/incidents/<id>/events/ on version v: it
+// checks the body, then the store checks the actor's right to the type
+// and applies the event by v's rules (state rules, D16), announcing it
+// once committed (D10).
+func (s *Server) createEvent(v version) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		incID, err := PathID(r, "incident")
+		if err != nil {
+			return err
+		}
+		b, err := ReadBody(w, r)
+		if err != nil {
+			return err
+		}
+		ctx := r.Context()
+		u := UserFrom(ctx)
+		now := s.now()
+		errs := FieldErrors{}
+		ev := s.eventFields(v, b, errs, u.IsSourceSystem(), now)
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		ev.IncidentID = incID
+		ev, err = s.store.CreateEvent(ctx, v.rules(), ev, u, now)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusCreated, s.renderEvent(&ev))
+		return nil
 	}
-	b, err := ReadBody(w, r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	u := UserFrom(ctx)
-	now := s.now()
-	errs := FieldErrors{}
-	ev := s.eventFields(b, errs, u.IsSourceSystem(), now)
-	if err := errs.Err(); err != nil {
-		return err
-	}
-	ev.IncidentID = incID
-	ev, err = s.store.CreateEvent(ctx, ev, u, now)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusCreated, s.renderEvent(&ev))
-	return nil
 }
 
 // createAck answers POST /api/v1/incidents/<id>/acks/ (api-v1.md §5.3):
@@ -125,7 +128,7 @@ func (s *Server) createAck(w http.ResponseWriter, r *http.Request) error {
 			eb["type"] = []byte(`"ACK"`)
 		}
 		eventErrs := FieldErrors{}
-		ack.Event = s.eventFields(eb, eventErrs, false, now)
+		ack.Event = s.eventFields(v1, eb, eventErrs, false, now)
 		switch {
 		case len(eventErrs) > 0:
 			errs.Nested("event", eventErrs)

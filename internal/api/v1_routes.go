@@ -38,7 +38,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	// is more specific), so an incident's sub-resources share one pattern.
 	incidentSub := map[string]http.HandlerFunc{
 		"ticket_url": s.Endpoint(Authenticated, Methods{put: s.putTicketURL}),
-		"events":     s.Endpoint(Authenticated, Methods{get: incidentList(s.store.Events, s.renderEvent), post: s.createEvent}),
+		"events":     s.Endpoint(Authenticated, Methods{get: incidentList(s.store.Events, s.renderEvent), post: s.createEvent(v1)}),
 		"acks":       s.Endpoint(Authenticated, Methods{get: incidentList(s.store.Acks, s.renderAck), post: s.createAck}),
 	}
 	mux.HandleFunc("/api/v1/incidents/{incident}/{sub}/{$}", func(w http.ResponseWriter, r *http.Request) {

@@ -44,12 +44,12 @@ var (
 	bulkEvents = bulkKind{
 		key: "event",
 		read: func(s *Server, b Body, errs FieldErrors, u *argus.User, now time.Time) any {
-			return s.eventFields(b, errs, u.IsSourceSystem(), now)
+			return s.eventFields(v2, b, errs, u.IsSourceSystem(), now)
 		},
 		apply: func(s *Server, ctx context.Context, id int64, p any, u *argus.User, now time.Time) (any, error) {
 			ev := p.(argus.Event)
 			ev.IncidentID = id
-			ev, err := s.store.CreateEvent(ctx, ev, u, now)
+			ev, err := s.store.CreateEvent(ctx, argus.RulesV2, ev, u, now)
 			if err != nil {
 				return nil, err
 			}

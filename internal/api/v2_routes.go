@@ -53,7 +53,7 @@ func (s *Server) registerV2(mux *http.ServeMux) {
 	incidentSub := map[string]http.HandlerFunc{
 		"ticket_url":       v.Endpoint(Authenticated, seen(Methods{put: s.putTicketURL})),
 		"automatic-ticket": v.Endpoint(Authenticated, seen(Methods{put: s.automaticTicket})),
-		"events":           v.Endpoint(Authenticated, seen(Methods{get: incidentList(s.store.Events, s.renderEvent), post: s.createEvent})),
+		"events":           v.Endpoint(Authenticated, seen(Methods{get: incidentList(s.store.Events, s.renderEvent), post: s.createEvent(v2)})),
 		"acks":             v.Endpoint(Authenticated, seen(Methods{get: incidentList(s.store.Acks, s.renderAck), post: s.createAckV2})),
 		"tags":             v.Endpoint(Authenticated, seen(Methods{get: s.listTags, post: s.addTag})),
 	}

@@ -169,6 +169,54 @@ func TestV2Incidents(t *testing.T) {
 			f.get(path+"999999/", userKey).want(t, http.StatusNotFound, `{"detail": "No Event matches the given query."}`)
 			f.get("/api/v2/incidents/open/", userKey).want(t, http.StatusNotFound, `{"detail": "Not found."}`)
 		})
+		t.Run("RES and a second END: Argus main's rules on v2, v1's own on v1", func(t *testing.T) {
+			inc := v2Incident(t, f, srcKey, map[string]any{})
+			pk := pkOf(t, inc)
+			post := func(api, key string, body map[string]any, status int, wantBody string) {
+				t.Helper()
+				f.send(http.MethodPost, "/api/"+api+"/incidents/"+pk+"/events/", key, body).want(t, status, wantBody)
+			}
+			endTime := func() any {
+				t.Helper()
+				r := f.get("/api/v2/incidents/"+pk+"/", userKey)
+				r.want(t, http.StatusOK, "")
+				return r.object(t)["end_time"]
+			}
+			end := map[string]any{"type": "END", "timestamp": evUTC(-30 * time.Minute)}
+			res := map[string]any{"type": "RES", "timestamp": evUTC(-20 * time.Minute)}
+			post("v2", srcKey, end, http.StatusCreated, "")
+			post("v2", srcKey, res, http.StatusCreated, "")
+			if got := endTime(); got != "infinity" {
+				t.Errorf("after END, RES: end_time %v; want infinity", got)
+			}
+			post("v2", srcKey, end, http.StatusCreated, "") // a second END closes again
+			if got := endTime(); got == "infinity" {
+				t.Error("a second END on v2 left the incident open")
+			}
+			post("v2", userKey, res, http.StatusBadRequest, `{"type": "An end user cannot post events of type 'RES'."}`)
+			post("v1", srcKey, res, http.StatusBadRequest, `{"type": ["\"RES\" is not a valid choice."]}`)
+			post("v2", userKey, map[string]any{"type": "REO"}, http.StatusCreated, "")
+			post("v1", srcKey, end, http.StatusCreated, "") // v1: it has an END, stored and changes nothing (D16)
+			if got := endTime(); got != "infinity" {
+				t.Errorf("a second END on v1 changed end_time to %v", got)
+			}
+			post("v2", srcKey, res, http.StatusCreated, "") // open already: stored, nothing changes (D16)
+			stateless := v2Incident(t, f, srcKey, map[string]any{"end_time": nil})
+			f.send(http.MethodPost, "/api/v2/incidents/"+pkOf(t, stateless)+"/events/", srcKey, res).want(t, http.StatusCreated, "")
+			r := f.get("/api/v2/incidents/"+pkOf(t, stateless)+"/", userKey)
+			if r.want(t, http.StatusOK, ""); r.object(t)["end_time"] != nil {
+				t.Errorf("RES on a stateless incident: %s", r.body)
+			}
+			var shown []any
+			for _, e := range f.get("/api/v1/incidents/"+pk+"/events/", userKey).array(t) {
+				if typ := e.(map[string]any)["type"].(map[string]any); typ["value"] == "RES" {
+					shown = append(shown, typ["display"])
+				}
+			}
+			if len(shown) != 2 || shown[0] != "Incident restart" {
+				t.Errorf("v1 shows RES events as %v; want both, as strings (D31)", shown)
+			}
+		})
 		t.Run("acks: flat, by sources too, expiry changed", func(t *testing.T) {
 			inc := v2Incident(t, f, srcKey, map[string]any{})
 			path := "/api/v2/incidents/" + pkOf(t, inc) + "/acks/"

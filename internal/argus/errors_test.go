@@ -112,25 +112,48 @@ func TestEventRuleCodes(t *testing.T) {
 		want argus.Code
 		kind error
 	}{
-		{"source posts CLO", argus.CheckActor(source, argus.EventClose), argus.CodeSourceCannotPost, argus.ErrForbidden},
-		{"person posts STA", argus.CheckActor(person, argus.EventStart), argus.CodeUserCannotPost, argus.ErrForbidden},
-		{"second STA", argus.CheckState(open, argus.EventStart, true, now), argus.CodeEventTypeExists, argus.ErrInvalid},
-		{"END when closed", argus.CheckState(closed, argus.EventEnd, false, now), argus.CodeIncidentClosed, argus.ErrInvalid},
-		{"REO when open", argus.CheckState(open, argus.EventReopen, false, now), argus.CodeIncidentOpen, argus.ErrInvalid},
-		{"CLO when stateless", argus.CheckState(stateless, argus.EventClose, false, now), argus.CodeIncidentStateless, argus.ErrInvalid},
-		{"ACK as an event", argus.CheckState(open, argus.EventAcknowledge, false, now), argus.CodeAckIsNoEvent, argus.ErrInvalid},
+		{"source posts CLO", argus.RulesV1.CheckActor(source, argus.EventClose), argus.CodeSourceCannotPost, argus.ErrForbidden},
+		{"person posts STA", argus.RulesV1.CheckActor(person, argus.EventStart), argus.CodeUserCannotPost, argus.ErrForbidden},
+		{"second STA", argus.RulesV1.CheckState(open, argus.EventStart, true, now), argus.CodeEventTypeExists, argus.ErrInvalid},
+		{"END when closed", argus.RulesV1.CheckState(closed, argus.EventEnd, false, now), argus.CodeIncidentClosed, argus.ErrInvalid},
+		{"REO when open", argus.RulesV1.CheckState(open, argus.EventReopen, false, now), argus.CodeIncidentOpen, argus.ErrInvalid},
+		{"CLO when stateless", argus.RulesV1.CheckState(stateless, argus.EventClose, false, now), argus.CodeIncidentStateless, argus.ErrInvalid},
+		{"ACK as an event", argus.RulesV1.CheckState(open, argus.EventAcknowledge, false, now), argus.CodeAckIsNoEvent, argus.ErrInvalid},
 		// D31, api-v2.md §5.2.
-		{"person posts CHI", argus.CheckActor(person, argus.EventChange), argus.CodeUserCannotPost, argus.ErrForbidden},
-		{"person posts LES", argus.CheckActor(person, argus.EventStateless), argus.CodeUserCannotPost, argus.ErrForbidden},
-		{"STA on a stateless incident", argus.CheckState(stateless, argus.EventStart, false, now), argus.CodeStatelessStart, argus.ErrInvalid},
-		{"second LES", argus.CheckState(stateless, argus.EventStateless, true, now), argus.CodeEventTypeExists, argus.ErrInvalid},
+		{"person posts CHI", argus.RulesV1.CheckActor(person, argus.EventChange), argus.CodeUserCannotPost, argus.ErrForbidden},
+		{"person posts LES", argus.RulesV1.CheckActor(person, argus.EventStateless), argus.CodeUserCannotPost, argus.ErrForbidden},
+		{"STA on a stateless incident", argus.RulesV1.CheckState(stateless, argus.EventStart, false, now), argus.CodeStatelessStart, argus.ErrInvalid},
+		{"second LES", argus.RulesV1.CheckState(stateless, argus.EventStateless, true, now), argus.CodeEventTypeExists, argus.ErrInvalid},
+		// Argus main's rules on v2: RES by sources, refused when open or
+		// stateless; END closes again, so only v1 asks whether it has one.
+		{"source posts RES on v1", argus.RulesV1.CheckActor(source, argus.EventRestart), argus.CodeSourceCannotPost, argus.ErrForbidden},
+		{"person posts RES", argus.RulesV2.CheckActor(person, argus.EventRestart), argus.CodeUserCannotPost, argus.ErrForbidden},
+		{"RES when open", argus.RulesV2.CheckState(open, argus.EventRestart, false, now), argus.CodeIncidentOpen, argus.ErrInvalid},
+		{"RES when stateless", argus.RulesV2.CheckState(stateless, argus.EventRestart, false, now), argus.CodeIncidentStateless, argus.ErrInvalid},
+		{"second END on v1", argus.RulesV1.CheckState(open, argus.EventEnd, true, now), argus.CodeEventTypeExists, argus.ErrInvalid},
+		{"END when closed on v2", argus.RulesV2.CheckState(closed, argus.EventEnd, false, now), argus.CodeIncidentClosed, argus.ErrInvalid},
+	}
+	if err := argus.RulesV2.CheckActor(source, argus.EventRestart); err != nil {
+		t.Errorf("a source may not post RES on v2: %v", err)
+	}
+	if err := argus.RulesV2.CheckState(closed, argus.EventRestart, false, now); err != nil {
+		t.Errorf("RES on a closed incident: %v", err)
+	}
+	if argus.RulesV2.HasOnce(argus.EventEnd) || !argus.RulesV1.HasOnce(argus.EventEnd) {
+		t.Error("END is once on v1 only")
+	}
+	if argus.RulesV1.Postable(argus.EventRestart) || !argus.RulesV2.Postable(argus.EventRestart) {
+		t.Error("RES is postable on v2 only")
+	}
+	if end := argus.EndTimeAfter(closed, argus.EventRestart, now); end == nil || !end.Equal(argus.Infinity) {
+		t.Errorf("RES leaves end time %v; want infinity", end)
 	}
 	for _, t2 := range []argus.EventType{argus.EventChange, argus.EventStateless} {
-		if err := argus.CheckActor(source, t2); err != nil {
+		if err := argus.RulesV1.CheckActor(source, t2); err != nil {
 			t.Errorf("a source may not post %s: %v", t2, err)
 		}
 	}
-	if err := argus.CheckState(stateless, argus.EventChange, false, now); err != nil {
+	if err := argus.RulesV1.CheckState(stateless, argus.EventChange, false, now); err != nil {
 		t.Errorf("CHI on a stateless incident: %v", err)
 	}
 	for _, tt := range tests {
@@ -141,7 +164,7 @@ func TestEventRuleCodes(t *testing.T) {
 			}
 		})
 	}
-	if err := argus.CheckState(open, argus.EventAcknowledge, false, now); err != nil {
+	if err := argus.RulesV1.CheckState(open, argus.EventAcknowledge, false, now); err != nil {
 		if es := argus.Refusals(err); es[0].Args[0] != int64(7) {
 			t.Errorf("CodeAckIsNoEvent args = %v; want the incident's id", es[0].Args)
 		}

@@ -92,6 +92,9 @@ const (
 	EventChange EventType = "CHI"
 	// EventStateless is the first event of a stateless incident (D31).
 	EventStateless EventType = "LES"
+	// EventRestart reopens an incident from its source, as Argus main
+	// serves API v2 (api-v2.md §5.2); API v1 has no such type.
+	EventRestart EventType = "RES"
 )
 
 var eventDisplay = map[EventType]string{
@@ -103,6 +106,7 @@ var eventDisplay = map[EventType]string{
 	EventOther:       "Other",
 	EventChange:      "Incident change",
 	EventStateless:   "Stateless",
+	EventRestart:     "Incident restart",
 }
 
 // Valid reports whether t is one of the event types.
@@ -135,16 +139,45 @@ type Ack struct {
 	Expiration *time.Time
 }
 
+// Rules are the event rules of one API: which types may be posted, by
+// whom, and in which state of the incident (api-v1.md §5.2, api-v2.md
+// §5.2). The two differ only where Argus main fixed 2.x: RES, and an END
+// that closes again after a reopening.
+type Rules int
+
+const (
+	// RulesV1 are API v1's: no RES, and a stateful incident has one END
+	// (so a source's END after a reopening is stored and changes nothing,
+	// D16).
+	RulesV1 Rules = iota
+	// RulesV2 are API v2's as Argus main serves it: sources may post RES,
+	// which reopens, and END closes whenever the incident is open, so a
+	// glue can run END → RES → END on one incident.
+	RulesV2
+)
+
+// Postable reports whether t is a type the API knows for posting: every
+// event type, RES only on v2.
+func (r Rules) Postable(t EventType) bool {
+	return t.Valid() && (t != EventRestart || r == RulesV2)
+}
+
 // CheckActor returns the error for an actor who may not post events of
 // type t (api-v1.md §5.2 step 2, api-v2.md §5.2): source systems post STA,
-// END, CHI, LES and OTH; end users CLO, REO, ACK and OTH. The error is an *Error (ErrForbidden) on
-// Field "type": CodeSourceCannotPost or CodeUserCannotPost.
-func CheckActor(u *User, t EventType) error {
+// END, CHI, LES, OTH (and RES on v2); end users CLO, REO, ACK and OTH. The
+// error is an *Error (ErrForbidden) on Field "type": CodeSourceCannotPost
+// or CodeUserCannotPost.
+func (r Rules) CheckActor(u *User, t EventType) error {
 	if u.IsSourceSystem() {
-		if t != EventStart && t != EventEnd && t != EventChange && t != EventStateless && t != EventOther {
-			return &Error{Kind: ErrForbidden, Code: CodeSourceCannotPost, Field: "type", Args: []any{t}}
+		switch t {
+		case EventStart, EventEnd, EventChange, EventStateless, EventOther:
+			return nil
+		case EventRestart:
+			if r == RulesV2 {
+				return nil
+			}
 		}
-		return nil
+		return &Error{Kind: ErrForbidden, Code: CodeSourceCannotPost, Field: "type", Args: []any{t}}
 	}
 	if t != EventClose && t != EventReopen && t != EventAcknowledge && t != EventOther {
 		return &Error{Kind: ErrForbidden, Code: CodeUserCannotPost, Field: "type", Args: []any{t}}
@@ -156,21 +189,22 @@ func CheckActor(u *User, t EventType) error {
 // incident's state does not allow (api-v1.md §5.2 step 3), an *Error on
 // Field "type": CodeEventTypeExists, CodeIncidentClosed, CodeIncidentOpen,
 // CodeIncidentStateless, CodeStatelessStart or CodeAckIsNoEvent. A stateful
-// incident has one STA and one END, a stateless one one LES and no STA
-// (api-v2.md §5.2). hasType says whether the
-// incident already has an event of type t; now judges whether it is open.
-func CheckState(i *Incident, t EventType, hasType bool, now time.Time) error {
+// incident has one STA (and on v1 one END), a stateless one one LES and
+// no STA (api-v2.md §5.2). hasType says whether the incident already has
+// an event of type t (asked only where r.HasOnce(t)); now judges whether
+// it is open.
+func (r Rules) CheckState(i *Incident, t EventType, hasType bool, now time.Time) error {
 	fail := func(code Code, args ...any) error {
 		return &Error{Kind: ErrInvalid, Code: code, Field: "type", Args: args}
 	}
 	if i.Stateful() {
-		if (t == EventStart || t == EventEnd) && hasType {
+		if r.HasOnce(t) && hasType {
 			return fail(CodeEventTypeExists, t)
 		}
 		if (t == EventEnd || t == EventClose) && !i.Open(now) {
 			return fail(CodeIncidentClosed)
 		}
-		if t == EventReopen && i.Open(now) {
+		if (t == EventReopen || t == EventRestart) && i.Open(now) {
 			return fail(CodeIncidentOpen)
 		}
 	} else {
@@ -180,7 +214,7 @@ func CheckState(i *Incident, t EventType, hasType bool, now time.Time) error {
 		if t == EventStateless && hasType {
 			return fail(CodeEventTypeExists, t)
 		}
-		if t == EventEnd || t == EventClose || t == EventReopen {
+		if t == EventEnd || t == EventClose || t == EventReopen || t == EventRestart {
 			return fail(CodeIncidentStateless)
 		}
 	}
@@ -190,24 +224,25 @@ func CheckState(i *Incident, t EventType, hasType bool, now time.Time) error {
 	return nil
 }
 
+// HasOnce reports whether an incident may have at most one event of type
+// t, so that CheckState needs to know whether it has one: STA, LES, and
+// END on v1.
+func (r Rules) HasOnce(t EventType) bool {
+	return t == EventStart || t == EventStateless || (t == EventEnd && r == RulesV1)
+}
+
 // EndTimeAfter returns the incident's end time after an event of type t at
 // timestamp has been applied (api-v1.md §5.2 step 4): END and CLO close it
-// at the timestamp, REO reopens it, others leave it as it was.
+// at the timestamp, REO and RES reopen it, others leave it as it was.
 func EndTimeAfter(i *Incident, t EventType, timestamp time.Time) *time.Time {
 	switch t {
 	case EventEnd, EventClose:
 		return &timestamp
-	case EventReopen:
+	case EventReopen, EventRestart:
 		inf := Infinity
 		return &inf
 	}
 	return i.EndTime
-}
-
-// HasOnce reports whether an incident may have at most one event of type
-// t, so that CheckState needs to know whether it has one.
-func HasOnce(t EventType) bool {
-	return t == EventStart || t == EventEnd || t == EventStateless
 }
 
 // ChangeDescription is the description of the CHI event that records a

@@ -70,7 +70,7 @@ func TestLateDispatchDescribesTheIncidentAtItsEvent(t *testing.T) {
 		// 12:15: it ends.
 		r.clock.Add(5 * time.Minute)
 		endAt := r.clock.Now()
-		end, err := r.st.CreateEvent(r.ctx, argus.Event{IncidentID: inc.ID, Timestamp: endAt, Type: argus.EventEnd}, &r.srcU, endAt)
+		end, err := r.st.CreateEvent(r.ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: endAt, Type: argus.EventEnd}, &r.srcU, endAt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +160,7 @@ func TestDispatchWithoutSnapshot(t *testing.T) {
 		svc := r.service(notify.Options{})
 		inc, sta := r.incident("db down")
 		r.clock.Add(time.Minute)
-		if _, err := r.st.CreateEvent(r.ctx, argus.Event{IncidentID: inc.ID, Timestamp: r.clock.Now(), Type: argus.EventEnd}, &r.srcU, r.clock.Now()); err != nil {
+		if _, err := r.st.CreateEvent(r.ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: r.clock.Now(), Type: argus.EventEnd}, &r.srcU, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		// The STA's row as the version before 00004 left it.

@@ -63,7 +63,7 @@ func TestNotificationMatrix(t *testing.T) {
 			t.Errorf("STA of a level 3 incident: %v; want one message to the pager", got)
 		}
 		r.clock.Add(time.Minute)
-		if _, err := r.st.CreateEvent(r.ctx, argus.Event{IncidentID: inc.ID, Timestamp: r.clock.Now(), Type: argus.EventEnd},
+		if _, err := r.st.CreateEvent(r.ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: r.clock.Now(), Type: argus.EventEnd},
 			&argus.User{ID: r.src.UserID, SourceID: r.src.ID}, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}

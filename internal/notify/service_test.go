@@ -388,7 +388,7 @@ func TestNotificationSeesIncidentAfterEvent(t *testing.T) {
 		}
 		r.dispatch(svc)
 		r.clock.Add(time.Minute)
-		end, err := r.st.CreateEvent(r.ctx, argus.Event{IncidentID: inc.ID, Timestamp: r.clock.Now(), Type: argus.EventEnd}, &r.srcU, r.clock.Now())
+		end, err := r.st.CreateEvent(r.ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: r.clock.Now(), Type: argus.EventEnd}, &r.srcU, r.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -432,7 +432,7 @@ func TestNotificationsOffQueueNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := off.CreateEvent(r.ctx, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventEnd}, &r.srcU, t0); err != nil {
+		if _, err := off.CreateEvent(r.ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventEnd}, &r.srcU, t0); err != nil {
 			t.Fatal(err)
 		}
 		svc := r.service(notify.Options{})
@@ -457,7 +457,7 @@ func TestRolledBackEventNotifiesNobody(t *testing.T) {
 		// An END on an incident without end time is refused for an end
 		// user: the transaction rolls back, outbox row and all.
 		bob := r.user("bob", "bob@example.org")
-		_, err := r.st.CreateEvent(r.ctx, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventStart}, &bob, t0)
+		_, err := r.st.CreateEvent(r.ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventStart}, &bob, t0)
 		if err == nil {
 			t.Fatal("a second STA by an end user was accepted")
 		}

@@ -103,7 +103,7 @@ func TestChangeEvents(t *testing.T) {
 		if n := drain(); n != 0 {
 			t.Errorf("%d server-made CHI events queued for notification; want none (D31)", n)
 		}
-		posted, err := st.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: at, Type: argus.EventChange, Description: "moved"}, &srcUser, at)
+		posted, err := st.CreateEvent(ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: at, Type: argus.EventChange, Description: "moved"}, &srcUser, at)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func TestChangeEvents(t *testing.T) {
 		if les.Type != argus.EventStateless || stateless.Stateful() {
 			t.Errorf("a stateless incident began with %s; want LES", les.Type)
 		}
-		if _, err := st.CreateEvent(ctx, argus.Event{IncidentID: stateless.ID, Timestamp: at, Type: argus.EventStart}, &kari, at); err == nil {
+		if _, err := st.CreateEvent(ctx, argus.RulesV1, argus.Event{IncidentID: stateless.ID, Timestamp: at, Type: argus.EventStart}, &kari, at); err == nil {
 			t.Error("an end user posted STA")
 		}
 	})

@@ -117,7 +117,7 @@ func TestChangeFeed(t *testing.T) {
 				return err
 			}, [][]string{{"created STA"}}, []string{"created"}},
 			{"refused event", func() error {
-				_, err := st.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventReopen}, &alice, t0)
+				_, err := st.CreateEvent(ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventReopen}, &alice, t0)
 				if err == nil {
 					t.Error("REO of an open incident was accepted")
 				}
@@ -141,7 +141,7 @@ func TestChangeFeed(t *testing.T) {
 			{"new ticket", func() error { return st.SetTicketURL(ctx, inc.ID, "https://t.example.org/2", &srcUser, t0) },
 				[][]string{{"ticket"}}, []string{"ticket"}},
 			{"end", func() error {
-				_, err := st.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventEnd}, &srcUser, t0)
+				_, err := st.CreateEvent(ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventEnd}, &srcUser, t0)
 				return err
 			}, [][]string{{"event END"}}, []string{"event"}},
 		}

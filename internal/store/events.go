@@ -68,12 +68,13 @@ func (s *Store) lockIncident(ctx context.Context, tx *sql.Tx, id int64) (argus.I
 
 // CreateEvent records an event posted to an incident and applies it
 // (api-v1.md §5.2), in one transaction, if the actor may post the type
-// (argus.CheckActor). When the incident's state
+// (rules.CheckActor). When the incident's state
 // does not allow the event, end users get the error; a source system's
 // event is recorded anyway and changes nothing (D16). END and CLO set the
-// end time to the event's timestamp, REO to infinity.
-func (s *Store) CreateEvent(ctx context.Context, ev argus.Event, actor *argus.User, now time.Time) (argus.Event, error) {
-	if err := argus.CheckActor(actor, ev.Type); err != nil {
+// end time to the event's timestamp, REO and RES to infinity. rules are
+// the posting API's.
+func (s *Store) CreateEvent(ctx context.Context, rules argus.Rules, ev argus.Event, actor *argus.User, now time.Time) (argus.Event, error) {
+	if err := rules.CheckActor(actor, ev.Type); err != nil {
 		return argus.Event{}, err
 	}
 	ev.Actor = argus.Actor{ID: actor.ID, Username: actor.Username}
@@ -84,14 +85,14 @@ func (s *Store) CreateEvent(ctx context.Context, ev argus.Event, actor *argus.Us
 			return err
 		}
 		hasType := false
-		if argus.HasOnce(ev.Type) {
+		if rules.HasOnce(ev.Type) {
 			err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM argus_incident_event
 				WHERE incident_id = $1 AND type = $2)`, inc.ID, string(ev.Type)).Scan(&hasType)
 			if err != nil {
 				return fmt.Errorf("store: look up events of incident %d: %w", inc.ID, err)
 			}
 		}
-		if err := argus.CheckState(&inc, ev.Type, hasType, now); err != nil {
+		if err := rules.CheckState(&inc, ev.Type, hasType, now); err != nil {
 			if !actor.IsSourceSystem() {
 				return err
 			}

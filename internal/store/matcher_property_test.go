@@ -58,7 +58,7 @@ func TestOneMatcher(t *testing.T) {
 				events[inc.ID] = append(events[inc.ID], argus.EventAcknowledge)
 			}
 			if rng.IntN(3) == 0 {
-				if _, err := st.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventOther}, &kari, t0); err != nil {
+				if _, err := st.CreateEvent(ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventOther}, &kari, t0); err != nil {
 					t.Fatal(err)
 				}
 				events[inc.ID] = append(events[inc.ID], argus.EventOther)

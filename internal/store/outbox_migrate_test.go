@@ -70,7 +70,7 @@ func TestOutboxRowFromBeforeSnapshots(t *testing.T) {
 			t.Fatal(err)
 		}
 		endAt := start.Add(time.Hour)
-		end, err := s.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: endAt, Type: argus.EventEnd}, &srcU, endAt)
+		end, err := s.CreateEvent(ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: endAt, Type: argus.EventEnd}, &srcU, endAt)
 		if err != nil {
 			t.Fatal(err)
 		}

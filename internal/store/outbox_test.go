@@ -62,7 +62,7 @@ func TestOutboxSnapshotIsTheIncidentAfterTheEvent(t *testing.T) {
 		at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 		event := func(m int, typ argus.EventType, by *argus.User, incID int64) {
 			t.Helper()
-			ev, err := st.CreateEvent(ctx, argus.Event{IncidentID: incID, Timestamp: at(m), Type: typ, Description: string(typ) + " note"}, by, at(m))
+			ev, err := st.CreateEvent(ctx, argus.RulesV1, argus.Event{IncidentID: incID, Timestamp: at(m), Type: typ, Description: string(typ) + " note"}, by, at(m))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,7 +141,7 @@ func TestOutboxSnapshotIsTheIncidentAfterTheEvent(t *testing.T) {
 		if _, err := st.UpdateIncident(ctx, inc.ID, store.IncidentChange{Tags: &later, TicketURL: &ticket}, &srcU, at(40)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: at(41), Type: argus.EventReopen}, &alice, at(41)); err != nil {
+		if _, err := st.CreateEvent(ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: at(41), Type: argus.EventReopen}, &alice, at(41)); err != nil {
 			t.Fatal(err)
 		}
 

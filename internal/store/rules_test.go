@@ -59,11 +59,11 @@ func TestRulesInTheStore(t *testing.T) {
 				return err
 			}},
 			{"a source closes", argus.CodeSourceCannotPost, func() error {
-				_, err := st.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventClose}, &srcUser, t0)
+				_, err := st.CreateEvent(ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventClose}, &srcUser, t0)
 				return err
 			}},
 			{"an end user ends", argus.CodeUserCannotPost, func() error {
-				_, err := st.CreateEvent(ctx, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventEnd}, &alice, t0)
+				_, err := st.CreateEvent(ctx, argus.RulesV1, argus.Event{IncidentID: inc.ID, Timestamp: t0, Type: argus.EventEnd}, &alice, t0)
 				return err
 			}},
 			{"an ack expires before it is made", argus.CodeExpirationNotAfterEvent, func() error {

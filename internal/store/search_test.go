@@ -32,7 +32,7 @@ func TestIncidentSearch(t *testing.T) {
 			}
 			ids[desc] = inc.ID
 		}
-		if _, err := st.CreateEvent(ctx, argus.Event{IncidentID: ids["quiet"], Timestamp: t0, Type: argus.EventOther,
+		if _, err := st.CreateEvent(ctx, argus.RulesV1, argus.Event{IncidentID: ids["quiet"], Timestamp: t0, Type: argus.EventOther,
 			Description: "Vendor says the router is fine"}, &alice, t0); err != nil {
 			t.Fatal(err)
 		}

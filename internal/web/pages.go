@@ -501,7 +501,7 @@ func (s *Server) apply(ctx context.Context, u *argus.User, id int64, action stri
 		return formError("Comment: " + bad)
 	}
 	event := func(t argus.EventType) error {
-		_, err := s.st.CreateEvent(ctx, argus.Event{IncidentID: id, Timestamp: now, Type: t, Description: comment}, u, now)
+		_, err := s.st.CreateEvent(ctx, argus.RulesV2, argus.Event{IncidentID: id, Timestamp: now, Type: t, Description: comment}, u, now)
 		return err
 	}
 	switch action {
