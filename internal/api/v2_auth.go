@@ -138,7 +138,9 @@ func (s *Server) knoxLogout(all bool) HandlerFunc {
 }
 
 // currentUserV2JSON is GET /api/v2/auth/user/ (§4.2): no pk, no phone
-// numbers, and where staff administer.
+// numbers, and where staff administer: null for everyone, as we serve no
+// Django admin (a link to /admin/ would be a dead one; clients show an
+// admin link only when it is set).
 type currentUserV2JSON struct {
 	Username  string  `json:"username"`
 	FirstName string  `json:"first_name"`
@@ -150,9 +152,6 @@ type currentUserV2JSON struct {
 func (s *Server) currentUserV2(w http.ResponseWriter, r *http.Request) error {
 	u := UserFrom(r.Context())
 	out := currentUserV2JSON{Username: u.Username, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email}
-	if u.IsStaff {
-		out.AdminURL = new(absoluteURL(r, "/admin/"))
-	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -407,6 +407,11 @@ func TestV2Tokens(t *testing.T) {
 		}
 		r = f.get("/api/v2/auth/user/", knox)
 		wantKeys(t, r.object(t), "username", "first_name", "last_name", "email", "admin_url")
+		// No Django admin is served, so no one is sent to one.
+		_, adminKey := f.user("admin2", true)
+		if r := f.get("/api/v2/auth/user/", adminKey); r.object(t)["admin_url"] != nil {
+			t.Errorf("admin_url %v for a superuser; want null: /admin/ is not served", r.object(t)["admin_url"])
+		}
 		f.get("/api/v2/auth/users/"+itoa(kari.ID)+"/", knox).want(t, http.StatusOK, `{"username": "kari", "first_name": "First kari", "last_name": "", "email": "kari@example.org"}`)
 		f.get("/api/v2/auth/users/999999/", knox).want(t, http.StatusNotFound, `{"detail": "No User matches the given query."}`)
 
