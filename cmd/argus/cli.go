@@ -49,6 +49,7 @@ func commands() []command {
 		{"worker", "", "dispatch and send notifications without serving HTTP (serve does this too)", cmdWorker},
 		{"dev-smtp", "[--addr HOST:PORT]", "run a local SMTP server that prints every message it receives (for development)", cmdDevSMTP},
 		{"notifications", "list [--status S] [--incident N] [--limit N] | retry ID…", "list notification messages, or queue failed ones again", cmdNotifications},
+		{"healthcheck", "[--url URL]", "ask a running server whether it is ready (GET /readyz); exit 0 only on 200", cmdHealthcheck},
 		{"version", "", "print the version, the commit it was built from, the Go version and the database migrations it carries", cmdVersion},
 	}
 }

@@ -762,6 +762,14 @@ func TestServe(t *testing.T) {
 		client := &http.Client{Timeout: time.Minute}
 		defer client.CloseIdleConnections()
 		base := "http://" + addr
+		// The container healthcheck (Dockerfile) asks the same server.
+		var hcOut, hcErr bytes.Buffer
+		if code := runEnv(ctx, c.env(&hcOut, &hcErr), []string{"healthcheck", "--url", base + "/readyz"}); code != 0 {
+			t.Errorf("healthcheck of a ready server exited %d: %s", code, hcErr.String())
+		}
+		if code := runEnv(ctx, c.env(&hcOut, &hcErr), []string{"healthcheck", "--url", base + "/no-such-page"}); code == 0 {
+			t.Error("healthcheck passed on a 404")
+		}
 		status, body := do(t, client, http.MethodGet, base+"/api/v1/incidents/sources/", "", nil)
 		if status != http.StatusOK {
 			t.Errorf("GET sources: status %d, want 200", status)
@@ -892,4 +900,23 @@ func TestConfigErrors(t *testing.T) {
 			})
 		}
 	})
+}
+
+func TestReadyzURL(t *testing.T) {
+	for listen, want := range map[string]string{
+		"":               "http://127.0.0.1:8000/readyz",
+		":8080":          "http://127.0.0.1:8080/readyz",
+		"0.0.0.0:8000":   "http://127.0.0.1:8000/readyz",
+		"[::]:8000":      "http://127.0.0.1:8000/readyz",
+		"10.0.0.5:9000":  "http://10.0.0.5:9000/readyz",
+		"[::1]:8000":     "http://[::1]:8000/readyz",
+		"argus.lan:8000": "http://argus.lan:8000/readyz",
+	} {
+		if got, err := readyzURL(listen); err != nil || got != want {
+			t.Errorf("readyzURL(%q) = %q, %v; want %q", listen, got, err, want)
+		}
+	}
+	if _, err := readyzURL("no-port"); err == nil {
+		t.Error("readyzURL accepted an address without a port")
+	}
 }

@@ -18,6 +18,9 @@ import (
 	"github.com/argus-go/argus/internal/argus"
 )
 
+// DefaultListen is the HTTP server's address when ARGUS_LISTEN is unset.
+const DefaultListen = "127.0.0.1:8000"
+
 // Config is everything Argus reads from its environment.
 type Config struct {
 	// DatabaseURL selects the database: "" or sqlite:///path for SQLite,
@@ -124,7 +127,7 @@ type Var struct {
 var Vars = []Var{
 	{"DATABASE_URL", "(unset: SQLite file argus.db)", "database: sqlite:///path/to.db or postgres://user@host:5432/dbname"},
 	{"ARGUS_DATA_DIR", ".", "directory of the default SQLite file argus.db"},
-	{"ARGUS_LISTEN", "127.0.0.1:8000", "address the HTTP server listens on (serve --addr overrides it)"},
+	{"ARGUS_LISTEN", DefaultListen, "address the HTTP server listens on (serve --addr overrides it)"},
 	{"ARGUS_AUTO_MIGRATE", "true", "apply pending database migrations when serve starts"},
 	{"TIME_ZONE", "Europe/Oslo", "zone in which datetimes are rendered and naive datetimes are read"},
 	{"DEBUG", "false", "debug logging as text; otherwise info logging as JSON"},
@@ -172,7 +175,7 @@ func Load(getenv func(string) string) (Config, error) {
 		c.DataDir = "."
 	}
 	if c.Listen == "" {
-		c.Listen = "127.0.0.1:8000"
+		c.Listen = DefaultListen
 	}
 	var err error
 	if c.AutoMigrate, err = parseBool(getenv, "ARGUS_AUTO_MIGRATE", true); err != nil {
