@@ -46,6 +46,8 @@ func commands() []command {
 		{"setpassword", "USERNAME PASSWORD", "set a user's password", cmdSetPassword},
 		{"grantsuperuser", "USERNAME", "make a user superuser and staff", cmdGrantSuperuser},
 		{"revokesuperuser", "USERNAME", "take superuser and staff away from a user", cmdRevokeSuperuser},
+		{"create-fake-incident", "[-t k=v …] [-d DESC] [--stateless] [--batch-size N] [--level L] [--metadata JSON]", "create test incidents from the argus source, to try notification set-ups", cmdCreateFakeIncident},
+		{"close-fake-incident", "--all | ID…", "end open incidents of the argus source", cmdCloseFakeIncident},
 		{"worker", "", "dispatch and send notifications without serving HTTP (serve does this too)", cmdWorker},
 		{"dev-smtp", "[--addr HOST:PORT]", "run a local SMTP server that prints every message it receives (for development)", cmdDevSMTP},
 		{"notifications", "list [--status S] [--incident N] [--limit N] | retry ID…", "list notification messages, or queue failed ones again", cmdNotifications},
@@ -134,11 +136,14 @@ func (f *flagSet) parse(args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w (see argus %s --help)", err, f.Name())
 	}
-	if f.NArg() != f.positional {
+	if f.positional != anyArgs && f.NArg() != f.positional {
 		return fmt.Errorf("expected %d argument(s), got %d (see argus %s --help)", f.positional, f.NArg(), f.Name())
 	}
 	return nil
 }
+
+// anyArgs as flags' positional count takes any number of arguments.
+const anyArgs = -1
 
 func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
