@@ -178,14 +178,28 @@ func (s *Store) ProfileReferenceErrors(ctx context.Context, userID int64, in Pro
 // one CodeUnknownReference per field (api-v1.md §4.4).
 func (s *Store) checkReferences(ctx context.Context, q queryer, userID int64, in ProfileInput) error {
 	var errs argus.Errors
-	for _, ref := range []struct {
-		field, table, cond string
-		ids                []int64
-	}{
+	err := s.unknownReferences(ctx, q, userID, &errs, []reference{
 		{"timeslot", "argus_notificationprofile_timeslot", "user_id = $2", []int64{in.TimeslotID}},
 		{"filters", "argus_notificationprofile_filter", "user_id = $2", in.FilterIDs},
 		{"phone_number", "argus_notificationprofile_destinationconfig", "user_id = $2 AND media_id = 'sms'", optionalID(in.PhoneNumberID)},
-	} {
+	})
+	if err != nil {
+		return err
+	}
+	return errs.Err()
+}
+
+// reference is what one field of a profile names: ids of table's rows
+// for which cond ($2 is the user's id) must hold.
+type reference struct {
+	field, table, cond string
+	ids                []int64
+}
+
+// unknownReferences adds to errs a CodeUnknownReference for the first id
+// of each reference that names no such row, in one query per reference.
+func (s *Store) unknownReferences(ctx context.Context, q queryer, userID int64, errs *argus.Errors, refs []reference) error {
+	for _, ref := range refs {
 		id, missing, err := s.firstMissing(ctx, q, ref.table, ref.cond, userID, ref.ids)
 		if err != nil {
 			return err
@@ -194,7 +208,7 @@ func (s *Store) checkReferences(ctx context.Context, q queryer, userID int64, in
 			errs.Add(argus.Invalid(ref.field, argus.CodeUnknownReference, id))
 		}
 	}
-	return errs.Err()
+	return nil
 }
 
 // optionalID is id as a list of none or one.

@@ -79,20 +79,12 @@ func (s *Store) checkV2References(ctx context.Context, q queryer, userID int64, 
 	case owner != userID:
 		errs.Add(argus.Invalid("", argus.CodeTimeslotNotYours))
 	}
-	for _, ref := range []struct {
-		field, table, cond string
-		ids                []int64
-	}{
+	err = s.unknownReferences(ctx, q, userID, &errs, []reference{
 		{"filters", "argus_notificationprofile_filter", "(user_id = $2 OR public)", in.FilterIDs},
 		{"destinations", "argus_notificationprofile_destinationconfig", "user_id = $2", in.DestinationIDs},
-	} {
-		id, missing, err := s.firstMissing(ctx, q, ref.table, ref.cond, userID, ref.ids)
-		if err != nil {
-			return err
-		}
-		if missing {
-			errs.Add(argus.Invalid(ref.field, argus.CodeUnknownReference, id))
-		}
+	})
+	if err != nil {
+		return err
 	}
 	return errs.Err()
 }
