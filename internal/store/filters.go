@@ -53,8 +53,10 @@ func (s *Store) Filter(ctx context.Context, userID, id int64) (argus.Filter, err
 // (ErrConflict).
 func (s *Store) CreateFilter(ctx context.Context, f argus.Filter) (argus.Filter, error) {
 	f = withBlob(f)
-	err := s.db.QueryRowContext(ctx, `INSERT INTO argus_notificationprofile_filter (user_id, name, filter, public)
-		VALUES ($1, $2, $3, $4) RETURNING id`, f.UserID, f.Name, string(f.Blob.MarshalStored()), f.Public).Scan(&f.ID)
+	err := s.write(ctx, func(q queryer) error {
+		return q.QueryRowContext(ctx, `INSERT INTO argus_notificationprofile_filter (user_id, name, filter, public)
+			VALUES ($1, $2, $3, $4) RETURNING id`, f.UserID, f.Name, string(f.Blob.MarshalStored()), f.Public).Scan(&f.ID)
+	})
 	if isUniqueViolation(err) {
 		return argus.Filter{}, argus.Conflict("Filter", "name", argus.CodeNameTaken, f.Name)
 	}

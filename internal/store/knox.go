@@ -25,7 +25,7 @@ func (s *Store) CreateKnoxToken(ctx context.Context, t KnoxToken) error {
 	if t.Expiry != nil {
 		expiry = s.dialect.t(*t.Expiry)
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO argus_auth_knoxtoken (digest, token_key, user_id, created, expiry)
+	_, err := s.exec(ctx, `INSERT INTO argus_auth_knoxtoken (digest, token_key, user_id, created, expiry)
 		VALUES ($1, $2, $3, $4, $5)`, t.Digest, t.TokenKey, t.UserID, s.dialect.t(t.Created), expiry)
 	if err != nil {
 		return fmt.Errorf("store: create knox token for user %d: %w", t.UserID, err)
@@ -52,7 +52,7 @@ func (s *Store) UserByKnoxToken(ctx context.Context, digest string, now time.Tim
 	}
 	t.UserID = u.ID
 	if expired > 0 {
-		if _, err := s.db.ExecContext(ctx, `DELETE FROM argus_auth_knoxtoken WHERE user_id = $1 AND expiry < $2`,
+		if _, err := s.exec(ctx, `DELETE FROM argus_auth_knoxtoken WHERE user_id = $1 AND expiry < $2`,
 			u.ID, s.dialect.t(now)); err != nil {
 			return u, t, fmt.Errorf("store: delete expired knox tokens of user %d: %w", u.ID, err)
 		}
@@ -65,7 +65,7 @@ func (s *Store) UserByKnoxToken(ctx context.Context, digest string, now time.Tim
 
 // DeleteKnoxToken deletes the knox token with this digest, if any.
 func (s *Store) DeleteKnoxToken(ctx context.Context, digest string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM argus_auth_knoxtoken WHERE digest = $1`, digest); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM argus_auth_knoxtoken WHERE digest = $1`, digest); err != nil {
 		return fmt.Errorf("store: delete knox token: %w", err)
 	}
 	return nil
@@ -73,7 +73,7 @@ func (s *Store) DeleteKnoxToken(ctx context.Context, digest string) error {
 
 // DeleteKnoxTokens deletes every knox token of the user.
 func (s *Store) DeleteKnoxTokens(ctx context.Context, userID int64) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM argus_auth_knoxtoken WHERE user_id = $1`, userID); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM argus_auth_knoxtoken WHERE user_id = $1`, userID); err != nil {
 		return fmt.Errorf("store: delete knox tokens of user %d: %w", userID, err)
 	}
 	return nil

@@ -54,7 +54,7 @@ func (s *Store) profileTx(ctx context.Context, userID int64, fn func(tx *sql.Tx)
 // or what they are made of, as profileTx does.
 func (s *Store) profileExec(ctx context.Context, userID int64, query string, args ...any) (sql.Result, error) {
 	if s.dialect != postgresDialect {
-		return s.db.ExecContext(ctx, query, args...)
+		return s.exec(ctx, query, args...)
 	}
 	var res sql.Result
 	err := s.profileTx(ctx, userID, func(tx *sql.Tx) error {
@@ -305,12 +305,18 @@ func (s *Store) activeProfiles(ctx context.Context, users []int64) ([]argus.Prof
 // lease ends. On PostgreSQL, dispatchers in other processes skip the rows
 // being claimed (D20).
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]int64, error) {
-	return collect(ctx, s.db, "claim outbox", func(rows *sql.Rows, id *int64) error {
-		return rows.Scan(id)
-	}, `UPDATE argus_notify_outbox SET due = $2 WHERE event_id IN (
-			SELECT event_id FROM argus_notify_outbox WHERE due <= $1
-			ORDER BY event_id LIMIT $3`+s.dialect.skipLocked()+`)
-		RETURNING event_id`, s.dialect.t(now), s.dialect.t(now.Add(lease)), limit)
+	var ids []int64
+	err := s.write(ctx, func(q queryer) error {
+		var err error
+		ids, err = collect(ctx, q, "claim outbox", func(rows *sql.Rows, id *int64) error {
+			return rows.Scan(id)
+		}, `UPDATE argus_notify_outbox SET due = $2 WHERE event_id IN (
+				SELECT event_id FROM argus_notify_outbox WHERE due <= $1
+				ORDER BY event_id LIMIT $3`+s.dialect.skipLocked()+`)
+			RETURNING event_id`, s.dialect.t(now), s.dialect.t(now.Add(lease)), limit)
+		return err
+	})
+	return ids, err
 }
 
 // NextOutboxDue is when the earliest outbox event is due, and false when
@@ -498,13 +504,18 @@ func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Dur
 	type claimed struct {
 		id, content int64
 	}
-	rows, err := collect(ctx, s.db, "claim messages", func(rows *sql.Rows, c *claimed) error {
-		return rows.Scan(&c.id, &c.content)
-	}, `UPDATE argus_notify_message SET status = 'sending', attempts = attempts + 1, due = $2, updated = $1
-		WHERE id IN (
-			SELECT id FROM argus_notify_message WHERE status IN ('queued', 'sending') AND due <= $1
-			ORDER BY due, id LIMIT $3`+s.dialect.skipLocked()+`)
-		RETURNING id, content_id`, s.dialect.t(now), s.dialect.t(now.Add(lease)), limit)
+	var rows []claimed
+	err := s.write(ctx, func(q queryer) error {
+		var err error
+		rows, err = collect(ctx, q, "claim messages", func(rows *sql.Rows, c *claimed) error {
+			return rows.Scan(&c.id, &c.content)
+		}, `UPDATE argus_notify_message SET status = 'sending', attempts = attempts + 1, due = $2, updated = $1
+			WHERE id IN (
+				SELECT id FROM argus_notify_message WHERE status IN ('queued', 'sending') AND due <= $1
+				ORDER BY due, id LIMIT $3`+s.dialect.skipLocked()+`)
+			RETURNING id, content_id`, s.dialect.t(now), s.dialect.t(now.Add(lease)), limit)
+		return err
+	})
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -547,7 +558,7 @@ func (s *Store) ReleaseMessage(ctx context.Context, id int64, attempt int, now t
 }
 
 func (s *Store) recordOutcome(ctx context.Context, id int64, attempt int, set string, args ...any) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE argus_notify_message SET `+set+`
+	res, err := s.exec(ctx, `UPDATE argus_notify_message SET `+set+`
 		WHERE id = $1 AND attempts = $2 AND status = 'sending'`, append([]any{id, attempt}, args...)...)
 	if err != nil {
 		return false, fmt.Errorf("store: record outcome of message %d: %w", id, err)
@@ -638,7 +649,7 @@ var ErrNotRetryable = errors.New("only a failed or queued message can be retried
 // retried until deadline; its attempts and last error stay as a record.
 // A message without a recipient cannot be retried.
 func (s *Store) RetryMessage(ctx context.Context, id int64, now, deadline time.Time) (Message, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE argus_notify_message SET status = 'queued', due = $2, updated = $2, deadline = $3
+	res, err := s.exec(ctx, `UPDATE argus_notify_message SET status = 'queued', due = $2, updated = $2, deadline = $3
 		WHERE id = $1 AND status IN ('failed', 'queued') AND recipient <> ''`, id, s.dialect.t(now), s.dialect.t(deadline))
 	if err != nil {
 		return Message{}, fmt.Errorf("store: retry message %d: %w", id, err)

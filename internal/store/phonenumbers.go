@@ -46,8 +46,10 @@ func (s *Store) PhoneNumber(ctx context.Context, userID, id int64) (argus.PhoneN
 // the user: an sms destination.
 func (s *Store) CreatePhoneNumber(ctx context.Context, userID int64, number string) (argus.PhoneNumber, error) {
 	p := argus.PhoneNumber{UserID: userID, Number: number}
-	err := s.db.QueryRowContext(ctx, `INSERT INTO argus_notificationprofile_destinationconfig (user_id, media_id, settings)
-		VALUES ($1, 'sms', $2) RETURNING id`, userID, settingsOf(argus.MediumSMS, number)).Scan(&p.ID)
+	err := s.write(ctx, func(q queryer) error {
+		return q.QueryRowContext(ctx, `INSERT INTO argus_notificationprofile_destinationconfig (user_id, media_id, settings)
+			VALUES ($1, 'sms', $2) RETURNING id`, userID, settingsOf(argus.MediumSMS, number)).Scan(&p.ID)
+	})
 	if err != nil {
 		return p, fmt.Errorf("store: create phone number: %w", err)
 	}

@@ -41,7 +41,7 @@ func (s *Store) Preferences(ctx context.Context, userID int64) (Preferences, err
 
 // SetPreferences stores the user's choices, replacing any before.
 func (s *Store) SetPreferences(ctx context.Context, userID int64, p Preferences) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO argus_web_preference (user_id, columns, page_size) VALUES ($1, $2, $3)
+	_, err := s.exec(ctx, `INSERT INTO argus_web_preference (user_id, columns, page_size) VALUES ($1, $2, $3)
 		ON CONFLICT (user_id) DO UPDATE SET columns = excluded.columns, page_size = excluded.page_size`,
 		userID, strings.Join(p.Columns, ","), p.PageSize)
 	if err != nil {

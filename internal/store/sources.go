@@ -22,7 +22,7 @@ func (s *Store) SourceTypes(ctx context.Context) ([]argus.SourceType, error) {
 // CreateSourceType creates a type. The name must already be valid
 // (argus.ValidateSourceTypeName); a taken name is CodeSourceTypeTaken.
 func (s *Store) CreateSourceType(ctx context.Context, name string) (argus.SourceType, error) {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO argus_incident_sourcesystemtype (name) VALUES ($1)`, name)
+	_, err := s.exec(ctx, `INSERT INTO argus_incident_sourcesystemtype (name) VALUES ($1)`, name)
 	if isUniqueViolation(err) {
 		return argus.SourceType{}, argus.Conflict("SourceSystemType", "name", argus.CodeSourceTypeTaken)
 	}
@@ -288,7 +288,7 @@ func mustAffect(res sql.Result, model string, key any) error {
 // (D34), unless it was recorded less than every ago: a source posting
 // many requests writes once per SourceSeenEvery, not once per request.
 func (s *Store) SourceSeen(ctx context.Context, sourceID int64, now time.Time, every time.Duration) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE argus_incident_sourcesystem SET last_seen = $2
+	_, err := s.exec(ctx, `UPDATE argus_incident_sourcesystem SET last_seen = $2
 		WHERE id = $1 AND (last_seen IS NULL OR last_seen <= $3)`,
 		sourceID, s.dialect.t(now), s.dialect.t(now.Add(-every)))
 	if err != nil {

@@ -36,6 +36,9 @@ type Store struct {
 	outbox bool
 	// feed publishes committed changes to incidents (changes.go).
 	feed feed
+	// writing is held by the one writer of this process on SQLite (nil
+	// on PostgreSQL); see writeTurn.
+	writing chan struct{}
 }
 
 // Option configures Open.
@@ -152,6 +155,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("store: connect to %s: %w", dsn, err)
 	}
 	st := &Store{db: db, dialect: d, dsn: dsn, pgDSN: pgDSN, outbox: o.outbox}
+	if d == sqliteDialect {
+		st.writing = make(chan struct{}, 1)
+	}
 	if d == postgresDialect {
 		var schema string
 		if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
@@ -195,9 +201,58 @@ func redact(dsn string) string {
 	return u.String()
 }
 
+// writeTurn waits until this process's writers let the caller write, and
+// returns the function that lets the next one. SQLite has one writer at a
+// time, and its busy handler polls with growing sleeps and no queue: under
+// a steady stream of writes a waiting writer can miss every turn until its
+// busy timeout ends in SQLITE_BUSY. Waiting here instead is a queue (a
+// channel's waiters are served in order) and hands the lock over at once;
+// the busy handler is left with other processes (the CLI beside a server).
+// On PostgreSQL it does nothing.
+func (s *Store) writeTurn(ctx context.Context) (func(), error) {
+	if s.writing == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.writing <- struct{}{}:
+		return func() { <-s.writing }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("store: wait to write: %w", ctx.Err())
+	}
+}
+
+// write runs fn, which changes the database with q outside a transaction
+// (one statement), in its turn among the writers (writeTurn).
+func (s *Store) write(ctx context.Context, fn func(q queryer) error) error {
+	done, err := s.writeTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return fn(s.db)
+}
+
+// exec runs one statement that changes the database, in its turn.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.write(ctx, func(q queryer) error {
+		var err error
+		res, err = q.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
 // tx runs fn in a transaction and commits it when fn returns nil. On
-// SQLite the transaction takes the write lock at BEGIN (_txlock=immediate).
+// SQLite the transaction takes the write lock at BEGIN (_txlock=immediate),
+// in its turn among this process's writers (writeTurn); fn must not
+// start another write through s.
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	done, err := s.writeTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

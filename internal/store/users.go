@@ -166,7 +166,7 @@ func (s *Store) RecordLogin(ctx context.Context, userID int64, now time.Time) er
 }
 
 func (s *Store) updateUser(ctx context.Context, userID int64, query string, arg any) error {
-	res, err := s.db.ExecContext(ctx, query, userID, arg)
+	res, err := s.exec(ctx, query, userID, arg)
 	if err != nil {
 		return fmt.Errorf("store: update user %d: %w", userID, err)
 	}
@@ -209,7 +209,7 @@ func (s *Store) UserByToken(ctx context.Context, keyHash string) (argus.User, ar
 
 // DeleteToken deletes the token whose key hashes to keyHash, if any.
 func (s *Store) DeleteToken(ctx context.Context, keyHash string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM argus_auth_token WHERE key_hash = $1`, keyHash); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM argus_auth_token WHERE key_hash = $1`, keyHash); err != nil {
 		return fmt.Errorf("store: delete token: %w", err)
 	}
 	return nil
@@ -217,7 +217,7 @@ func (s *Store) DeleteToken(ctx context.Context, keyHash string) error {
 
 // DeleteUserToken deletes the user's token, if any.
 func (s *Store) DeleteUserToken(ctx context.Context, userID int64) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM argus_auth_token WHERE user_id = $1`, userID); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM argus_auth_token WHERE user_id = $1`, userID); err != nil {
 		return fmt.Errorf("store: delete token of user %d: %w", userID, err)
 	}
 	return nil
@@ -226,7 +226,7 @@ func (s *Store) DeleteUserToken(ctx context.Context, userID int64) error {
 // CreateSession stores a web login session whose cookie value hashes to
 // keyHash.
 func (s *Store) CreateSession(ctx context.Context, userID int64, keyHash string, now, expires time.Time) error {
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.exec(ctx,
 		`INSERT INTO argus_auth_session (key_hash, user_id, created, expires) VALUES ($1, $2, $3, $4)`,
 		keyHash, userID, s.dialect.t(now), s.dialect.t(expires))
 	if err != nil {
@@ -270,7 +270,7 @@ func (s *Store) UserBySession(ctx context.Context, keyHash string, now time.Time
 
 // ExtendSession moves a session's expiry to expires.
 func (s *Store) ExtendSession(ctx context.Context, keyHash string, expires time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE argus_auth_session SET expires = $2 WHERE key_hash = $1`, keyHash, s.dialect.t(expires))
+	_, err := s.exec(ctx, `UPDATE argus_auth_session SET expires = $2 WHERE key_hash = $1`, keyHash, s.dialect.t(expires))
 	if err != nil {
 		return fmt.Errorf("store: extend session: %w", err)
 	}
@@ -279,7 +279,7 @@ func (s *Store) ExtendSession(ctx context.Context, keyHash string, expires time.
 
 // DeleteSession ends a session, if it exists.
 func (s *Store) DeleteSession(ctx context.Context, keyHash string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM argus_auth_session WHERE key_hash = $1`, keyHash); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM argus_auth_session WHERE key_hash = $1`, keyHash); err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
 	return nil
