@@ -48,6 +48,8 @@ func commands() []command {
 		{"revokesuperuser", "USERNAME", "take superuser and staff away from a user", cmdRevokeSuperuser},
 		{"create-fake-incident", "[-t k=v …] [-d DESC] [--stateless] [--batch-size N] [--level L] [--metadata JSON]", "create test incidents from the argus source, to try notification set-ups", cmdCreateFakeIncident},
 		{"close-fake-incident", "--all | ID…", "end open incidents of the argus source", cmdCloseFakeIncident},
+		{"loaddata", "FILE…", "load Django fixture JSON: mock data, a dump, or a manage.py dumpdata export of an existing Argus (all or nothing)", cmdLoadData},
+		{"dumpdata", "[-o FILE]", "write the database as Django fixture JSON, which loaddata reads back", cmdDumpData},
 		{"worker", "", "dispatch and send notifications without serving HTTP (serve does this too)", cmdWorker},
 		{"dev-smtp", "[--addr HOST:PORT]", "run a local SMTP server that prints every message it receives (for development)", cmdDevSMTP},
 		{"notifications", "list [--status S] [--incident N] [--limit N] | retry ID…", "list notification messages, or queue failed ones again", cmdNotifications},
@@ -123,7 +125,7 @@ func (f *flagSet) parse(args []string) error {
 		if len(args) > 0 && args[0] == "--" {
 			args = args[1:]
 		}
-		if len(args) != f.positional {
+		if f.positional != anyArgs && len(args) != f.positional {
 			return fmt.Errorf("expected %d argument(s), got %d (see argus %s --help)", f.positional, len(args), f.Name())
 		}
 		return f.Parse(append([]string{"--"}, args...))

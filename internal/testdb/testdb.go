@@ -79,3 +79,13 @@ func PostgresDSN(t testing.TB) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// Fresh is another fresh, empty database on b's backend, for a test that
+// needs two (one to copy from, one to copy to).
+func Fresh(t *testing.T, b Backend) Backend {
+	t.Helper()
+	if b.Name == "postgres" {
+		return Backend{Name: b.Name, DSN: PostgresDSN(t)}
+	}
+	return Backend{Name: b.Name, DSN: SQLiteDSN(t)}
+}
