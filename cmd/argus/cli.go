@@ -50,6 +50,7 @@ func commands() []command {
 		{"close-fake-incident", "--all | ID…", "end open incidents of the argus source", cmdCloseFakeIncident},
 		{"loaddata", "FILE…", "load Django fixture JSON: mock data, a dump, or a manage.py dumpdata export of an existing Argus (all or nothing)", cmdLoadData},
 		{"dumpdata", "[-o FILE]", "write the database as Django fixture JSON, which loaddata reads back", cmdDumpData},
+		{"mockdata", "[--incidents N] [--seed S] [--now TIME] [-o FILE]", "write a fixture of made-up incidents, sources and tags, for loaddata", cmdMockData},
 		{"worker", "", "dispatch and send notifications without serving HTTP (serve does this too)", cmdWorker},
 		{"dev-smtp", "[--addr HOST:PORT]", "run a local SMTP server that prints every message it receives (for development)", cmdDevSMTP},
 		{"notifications", "list [--status S] [--incident N] [--limit N] | retry ID…", "list notification messages, or queue failed ones again", cmdNotifications},

@@ -8,12 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/argus-go/argus/internal/auth"
+	"github.com/argus-go/argus/internal/mockdata"
 	"github.com/argus-go/argus/internal/store"
 )
 
@@ -28,13 +32,12 @@ func cmdLoadData(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() == 0 {
 		return errors.New("name at least one fixture file (see argus loaddata --help)")
 	}
-	var entries []store.Fixture
-	var starts []int // where each file's entries begin in entries
 	for _, name := range fs.Args() {
-		starts = append(starts, len(entries))
-		var err error
-		if entries, err = readFixture(name, entries); err != nil {
-			return err
+		if name == "-" {
+			continue
+		}
+		if _, err := os.Stat(name); err != nil {
+			return err // before anything is read
 		}
 	}
 	_, st, err := openMigrated(ctx, e)
@@ -42,6 +45,19 @@ func cmdLoadData(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	var starts []int // where each file's entries begin, counted over all
+	entries := func(yield func(store.Fixture, error) bool) {
+		n := 0
+		for _, name := range fs.Args() {
+			starts = append(starts, n)
+			for f, err := range readFixture(name) {
+				if !yield(f, err) || err != nil {
+					return
+				}
+				n++
+			}
+		}
+	}
 	report, err := st.LoadFixture(ctx, entries, auth.HashKey, newProgress(e))
 	var fe *store.FixtureError
 	if errors.As(err, &fe) {
@@ -61,6 +77,9 @@ func cmdLoadData(ctx context.Context, e *env, args []string) error {
 		n += c
 	}
 	fmt.Fprintf(e.stdout, "Installed %d object(s) from %d fixture(s).\n", n, fs.NArg())
+	if len(report.Replaced) > 0 {
+		fmt.Fprintf(e.stdout, "Replaced users: %s.\n", strings.Join(report.Replaced, ", "))
+	}
 	if len(report.Skipped) > 0 {
 		var list []string
 		for _, m := range slices.Sorted(maps.Keys(report.Skipped)) {
@@ -74,35 +93,39 @@ func cmdLoadData(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// readFixture appends the entries of one fixture file ("-": stdin) to
-// entries. It reads the array one entry at a time.
-func readFixture(name string, entries []store.Fixture) ([]store.Fixture, error) {
-	var r io.Reader
-	if name == "-" {
-		r = os.Stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
+// readFixture yields the entries of one fixture file ("-": stdin), read
+// one at a time; an error ends them.
+func readFixture(name string) iter.Seq2[store.Fixture, error] {
+	return func(yield func(store.Fixture, error) bool) {
+		var r io.Reader = os.Stdin
+		if name != "-" {
+			f, err := os.Open(name)
+			if err != nil {
+				yield(store.Fixture{}, err)
+				return
+			}
+			defer f.Close()
+			r = f
 		}
-		defer f.Close()
-		r = f
-	}
-	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<16))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		return nil, fmt.Errorf("%s: not a fixture: a JSON array of entries", name)
-	}
-	for i := 0; dec.More(); i++ {
-		var f store.Fixture
-		if err := dec.Decode(&f); err != nil {
-			return nil, fmt.Errorf("%s: entry %d: %v; nothing was loaded", name, i, err)
+		dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<16))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+			yield(store.Fixture{}, fmt.Errorf("%s: not a fixture: a JSON array of entries", name))
+			return
 		}
-		entries = append(entries, f)
+		for i := 0; dec.More(); i++ {
+			var f store.Fixture
+			if err := dec.Decode(&f); err != nil {
+				yield(store.Fixture{}, fmt.Errorf("%s: entry %d: %v", name, i, err))
+				return
+			}
+			if !yield(f, nil) {
+				return
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			yield(store.Fixture{}, fmt.Errorf("%s: after the entries: %v", name, err))
+		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("%s: after the entries: %v; nothing was loaded", name, err)
-	}
-	return entries, nil
 }
 
 // newProgress reports a load's progress: a bar redrawn in place on a
@@ -203,4 +226,54 @@ func writeFixture(ctx context.Context, w io.Writer, each func(context.Context, f
 	}
 	_, err = io.WriteString(w, "\n]\n")
 	return err
+}
+
+// cmdMockData writes a fixture of made-up incidents, as the original's
+// generator did (api-v1.md §8), for loaddata.
+func cmdMockData(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "mockdata", 0)
+	n := fs.Int("incidents", 200, "how many incidents to make")
+	seed := fs.Uint64("seed", 0, "seed of the random choices: the same seed and --now make the same fixture (default: a random one)")
+	now := fs.String("now", "", "the time the incidents are made up to, RFC 3339 (default: now)")
+	out := fs.String("o", "", "write to `FILE` instead of stdout")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if *n < 0 {
+		return errors.New("--incidents: must not be negative")
+	}
+	o := mockdata.Options{Incidents: *n, Seed: *seed, Now: e.now()}
+	if *seed == 0 {
+		o.Seed = rand.Uint64()
+	}
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339Nano, *now)
+		if err != nil {
+			return fmt.Errorf("--now: %v", err)
+		}
+		o.Now = t
+	}
+	w := e.stdout
+	var f *os.File
+	if *out != "" {
+		var err error
+		if f, err = os.Create(*out); err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if err := writeFixture(ctx, bw, func(ctx context.Context, emit func(store.Fixture) error) error {
+		return mockdata.Generate(ctx, o, emit)
+	}); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if f != nil {
+		return f.Close()
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strconv"
@@ -36,6 +37,10 @@ type LoadReport struct {
 	// Ignored names the fields of known models that we have no column
 	// for ("argus_auth.user.groups"), sorted.
 	Ignored []string
+	// Replaced names the users whose pk the fixture gave another user
+	// ("1 admin (now nav.a1)"), by pk: Django's loaddata overwrites by
+	// pk, and so does ours.
+	Replaced []string
 }
 
 // FixtureError is a fixture entry LoadFixture refuses.
@@ -152,6 +157,9 @@ type fxLoad struct {
 	emails   map[int64]string    // loaded users' emails
 	profiles []int64             // loaded profiles, whose links are replaced
 	toEmail  []int64             // loaded v1 profiles with "EM"
+	// relEntry is the entry of each tag relation row (by its place in
+	// rows), for resolveTags to name.
+	relEntry map[int]int
 	// hashKey digests a legacy API token (auth.HashKey; passed in so
 	// that the store does not import auth).
 	hashKey func(string) string
@@ -166,22 +174,28 @@ type fxLoad struct {
 // follows their email. Nothing is sent: events loaded are history, not
 // news. On PostgreSQL the id sequences move past the loaded pks.
 // progress, when not nil, is told how many rows are written of how many.
-func (s *Store) LoadFixture(ctx context.Context, entries []Fixture, hashKey func(string) string, progress func(done, total int)) (LoadReport, error) {
+func (s *Store) LoadFixture(ctx context.Context, entries iter.Seq2[Fixture, error], hashKey func(string) string, progress func(done, total int)) (LoadReport, error) {
 	l := &fxLoad{d: s.dialect, rows: map[*fxTable][][]any{}, at: map[*fxTable]map[string]int{},
 		report:  LoadReport{Loaded: map[string]int{}, Skipped: map[string]int{}},
-		ignored: map[string]bool{}, tags: map[int64][2]string{}, emails: map[int64]string{}, hashKey: hashKey}
-	var relations []int // entries that are tag relations, resolved once every tag is known
-	for i, e := range entries {
-		if e.Model == "argus_incident.incidenttagrelation" {
-			relations = append(relations, i)
-			continue
+		ignored: map[string]bool{}, tags: map[int64][2]string{}, emails: map[int64]string{}, relEntry: map[int]int{},
+		hashKey: hashKey}
+	// Every entry is read and checked before anything is written; what
+	// is kept of them is their rows, not their JSON.
+	i := 0
+	for e, err := range entries {
+		if err != nil {
+			return l.report, err
 		}
-		if err := l.add(e); err != nil {
+		if err := l.add(i, e); err != nil {
 			return l.report, &FixtureError{Index: i, Model: e.Model, PK: string(e.PK), Err: err}
 		}
+		i++
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if err := l.resolveTags(ctx, tx, entries, relations); err != nil {
+		if err := l.resolveTags(ctx, tx); err != nil {
+			return err
+		}
+		if err := l.replacedUsers(ctx, tx); err != nil {
 			return err
 		}
 		total := 0
@@ -267,8 +281,8 @@ func (l *fxLoad) put(t *fxTable, row []any) {
 	l.rows[t] = append(l.rows[t], row)
 }
 
-// add turns one entry into rows.
-func (l *fxLoad) add(e Fixture) error {
+// add turns entry i into rows.
+func (l *fxLoad) add(i int, e Fixture) error {
 	if e.Model == "" {
 		return fmt.Errorf("no model")
 	}
@@ -310,6 +324,13 @@ func (l *fxLoad) add(e Fixture) error {
 			l.tags[id] = [2]string{key.(string), value.(string)}
 		}
 		l.put(fxTag, []any{id, key, value})
+	case "argus_incident.incidenttagrelation":
+		// The tag's key and value come in resolveTags.
+		row := []any{f.pk(e.PK), f.int("tag"), f.int("incident"), f.int("added_by"), nil, nil, f.time("added_time", true)}
+		if f.err == nil {
+			l.put(fxRelation, row)
+			l.relEntry[l.at[fxRelation][fmt.Sprint(row[0])]] = i
+		}
 	case "argus_incident.event":
 		typ := f.text("type", nil)
 		if s, ok := typ.(string); ok && !argus.EventType(s).Valid() {
@@ -531,30 +552,46 @@ func (l *fxLoad) profile(e Fixture, f *fxFields) error {
 	return nil
 }
 
-// resolveTags turns the tag relation entries into rows, with their tag's
-// key and value (copied into the relation, 00001) from the fixture or the
-// database.
-func (l *fxLoad) resolveTags(ctx context.Context, tx *sql.Tx, entries []Fixture, relations []int) error {
-	var missing []int64
-	type rel struct {
-		i   int
-		row []any
+// replacedUsers fills in report.Replaced.
+func (l *fxLoad) replacedUsers(ctx context.Context, tx *sql.Tx) error {
+	rows := l.rows[fxUser]
+	if len(rows) == 0 {
+		return nil
 	}
-	rels := make([]rel, 0, len(relations))
-	for _, i := range relations {
-		e := entries[i]
-		f := fxFields{d: l.d, m: e.Fields}
-		row := []any{f.pk(e.PK), f.int("tag"), f.int("incident"), f.int("added_by"), nil, nil, f.time("added_time", true)}
-		if f.err != nil {
-			return &FixtureError{Index: i, Model: e.Model, PK: string(e.PK), Err: f.err}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r[0].(int64)
+	}
+	old, err := collect(ctx, tx, "users a fixture replaces", func(rows *sql.Rows, u *struct {
+		id   int64
+		name string
+	}) error {
+		return rows.Scan(&u.id, &u.name)
+	}, `SELECT id, username FROM argus_auth_user WHERE id `+l.d.inIDs("$1")+` ORDER BY id`, l.d.ids(ids))
+	if err != nil {
+		return err
+	}
+	for _, u := range old {
+		r := rows[l.at[fxUser][fmt.Sprint(u.id)]]
+		if name := r[4].(string); name != u.name {
+			l.report.Replaced = append(l.report.Replaced, fmt.Sprintf("%d %s (now %s)", u.id, u.name, name))
 		}
-		if _, ok := l.tags[row[1].(int64)]; !ok {
-			missing = append(missing, row[1].(int64))
+	}
+	return nil
+}
+
+// resolveTags gives the tag relations their tag's key and value (copied
+// into the relation, 00001), from the fixture or else the database.
+func (l *fxLoad) resolveTags(ctx context.Context, tx *sql.Tx) error {
+	rows := l.rows[fxRelation]
+	var missing []int64
+	for _, r := range rows {
+		if _, ok := l.tags[r[1].(int64)]; !ok {
+			missing = append(missing, r[1].(int64))
 		}
-		rels = append(rels, rel{i, row})
 	}
 	if len(missing) > 0 {
-		rows, err := collect(ctx, tx, "tags of a fixture", func(rows *sql.Rows, t *struct {
+		found, err := collect(ctx, tx, "tags of a fixture", func(rows *sql.Rows, t *struct {
 			id         int64
 			key, value string
 		}) error {
@@ -563,19 +600,17 @@ func (l *fxLoad) resolveTags(ctx context.Context, tx *sql.Tx, entries []Fixture,
 		if err != nil {
 			return err
 		}
-		for _, t := range rows {
+		for _, t := range found {
 			l.tags[t.id] = [2]string{t.key, t.value}
 		}
 	}
-	for _, r := range rels {
-		tag, ok := l.tags[r.row[1].(int64)]
+	for at, r := range rows {
+		tag, ok := l.tags[r[1].(int64)]
 		if !ok {
-			e := entries[r.i]
-			return &FixtureError{Index: r.i, Model: e.Model, PK: string(e.PK), Err: fmt.Errorf("tag %d does not exist", r.row[1])}
+			return &FixtureError{Index: l.relEntry[at], Model: "argus_incident.incidenttagrelation",
+				PK: fmt.Sprint(r[0]), Err: fmt.Errorf("tag %d does not exist", r[1])}
 		}
-		r.row[4], r.row[5] = tag[0], tag[1]
-		l.put(fxRelation, r.row)
-		l.report.Loaded[entries[r.i].Model]++
+		r[4], r[5] = tag[0], tag[1]
 	}
 	return nil
 }
