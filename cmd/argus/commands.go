@@ -15,6 +15,7 @@ import (
 	"github.com/argus-go/argus/internal/config"
 	"github.com/argus-go/argus/internal/health"
 	"github.com/argus-go/argus/internal/httpserver"
+	"github.com/argus-go/argus/internal/metrics"
 	"github.com/argus-go/argus/internal/realtime"
 	"github.com/argus-go/argus/internal/store"
 	"github.com/argus-go/argus/internal/web"
@@ -46,16 +47,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	log := newLogger(e.stderr, cfg.Debug)
-	stopNotifier := startNotifier(cfg, st, log, e)
+	// The hub of live updates hears every committed change: this
+	// process's, and on PostgreSQL every other instance's (D36).
+	hub := realtime.NewHub(1000)
+	meters := metrics.New(st, metrics.Options{Token: cfg.MetricsToken, Subscribers: hub.Subscribers, Logger: log, Now: e.now})
+	stopNotifier := startNotifier(cfg, st, log, e, meters)
 	// Deferred after st.Close, so it runs before: in-flight messages are
 	// finished or given back while the database is still open.
 	defer stopNotifier()
 	accounts := auth.NewAccounts(st, e.now, cfg.TokenLifetime)
 	accounts.SessionLifetime = cfg.SessionLifetime
 	accounts.KnoxTTL = cfg.KnoxTokenLifetime
-	// The hub of live updates hears every committed change: this
-	// process's, and on PostgreSQL every other instance's (D36).
-	hub := realtime.NewHub(1000)
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	defer stopHub()
 	hub.Follow(hubCtx, st, func(err error) {
@@ -85,7 +87,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	probes := health.New(st)
 	handler := httpserver.Handler(httpserver.Options{
 		Logger: log, TrustedProxies: cfg.TrustedProxies, FrontendOrigins: cfg.FrontendOrigins,
-	}, rest, ui, probes)
+		Observe: meters.Observe,
+	}, rest, ui, probes, meters)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 
 // newNotifier makes the notification service of cfg: email always, SMS
 // through the gateway when one is configured (D13).
-func newNotifier(cfg config.Config, st *store.Store, log *slog.Logger, e *env) *notify.Service {
+func newNotifier(cfg config.Config, st *store.Store, log *slog.Logger, e *env, observer notify.Observer) *notify.Service {
 	smtp := notify.SMTPConfig{
 		Host: cfg.Email.Host, Port: cfg.Email.Port, Username: cfg.Email.User, Password: cfg.Email.Password,
 		UseTLS: cfg.Email.UseTLS, UseSSL: cfg.Email.UseSSL, Timeout: cfg.Email.Timeout, From: cfg.Email.From,
@@ -37,6 +37,7 @@ func newNotifier(cfg config.Config, st *store.Store, log *slog.Logger, e *env) *
 		SendTimeout: 3 * cfg.Email.Timeout,
 		Logger:      log,
 		Now:         e.now,
+		Observer:    observer,
 	})
 }
 
@@ -44,12 +45,12 @@ func newNotifier(cfg config.Config, st *store.Store, log *slog.Logger, e *env) *
 // notifications are on; the store's change feed wakes it for each
 // committed event. The returned stop ends it and waits until it has
 // finished or given back the messages in flight.
-func startNotifier(cfg config.Config, st *store.Store, log *slog.Logger, e *env) (stop func()) {
+func startNotifier(cfg config.Config, st *store.Store, log *slog.Logger, e *env, observer notify.Observer) (stop func()) {
 	if !cfg.SendNotifications {
 		log.Info("notifications are off (ARGUS_SEND_NOTIFICATIONS=false)")
 		return func() {}
 	}
-	svc := newNotifier(cfg, st, log, e)
+	svc := newNotifier(cfg, st, log, e, observer)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -79,7 +80,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 		return errors.New("notifications are off: set ARGUS_SEND_NOTIFICATIONS=true to run a worker")
 	}
 	log := newLogger(e.stderr, cfg.Debug)
-	svc := newNotifier(cfg, st, log, e)
+	svc := newNotifier(cfg, st, log, e, nil)
 	log.Info("Argus worker is running", "workers", cfg.NotificationWorkers, "database", st.String())
 	if e.ready != nil {
 		e.ready("")

@@ -54,6 +54,9 @@ type Config struct {
 	// X-Forwarded-For headers are believed; from anyone else they are
 	// ignored. Empty by default.
 	TrustedProxies []netip.Prefix
+	// MetricsToken is ARGUS_METRICS_TOKEN: when set, GET /metrics needs
+	// it as a Bearer token.
+	MetricsToken string
 
 	// SendNotifications is ARGUS_SEND_NOTIFICATIONS, the master switch of
 	// notifications (D12): while false nothing is queued or sent.
@@ -137,6 +140,7 @@ var Vars = []Var{
 	{"ARGUS_SESSION_EXPIRES_AFTER_DAYS", "14", "days a web login session stays valid"},
 	{"ARGUS_AUTH_TOKEN_TTL", "10h", "how long a knox-style token from /api/v2/auth/token/login/ stays valid (Go duration, or days as 2d)"},
 	{"ARGUS_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-Proto/-For are believed"},
+	{"ARGUS_METRICS_TOKEN", "", "when set, GET /metrics answers only \"Authorization: Bearer <this token>\" (never logged); unset, anyone who reaches it"},
 	{"ARGUS_SEND_NOTIFICATIONS", "false", "queue and send notifications; while false nothing is queued"},
 	{"ARGUS_FALLBACK_FILTER", "{}", "a filter blob whose keys fill every filter's unset ones, e.g. {\"acked\": false}"},
 	{"ARGUS_NOTIFICATION_WORKERS", "4", "messages each serve or worker process sends at once"},
@@ -206,6 +210,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.KnoxTokenLifetime, err = parseDuration(getenv, "ARGUS_AUTH_TOKEN_TTL", 10*time.Hour); err != nil {
 		return c, err
 	}
+	c.MetricsToken = getenv("ARGUS_METRICS_TOKEN")
 	if c.TrustedProxies, err = parsePrefixes(getenv("ARGUS_TRUSTED_PROXIES")); err != nil {
 		return c, err
 	}

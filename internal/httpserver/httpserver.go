@@ -30,6 +30,26 @@ type Options struct {
 	// FrontendOrigins are the origins CORS allows
 	// ("https://argus.example.org"), lowercase.
 	FrontendOrigins []string
+	// Observe, when set, hears every request once it is answered: its
+	// Route, method, status and duration (metrics).
+	Observe func(route, method string, status int, d time.Duration)
+}
+
+// Route names the route that served r, once the mux has: its pattern
+// without its method and the {$} of exact paths
+// ("/api/v1/incidents/{pk}/"), "/" for a
+// path no face serves, and "other" for a request answered before the mux
+// (a slash redirect, a CORS preflight). Routes are few, unlike paths, so
+// they can label metrics.
+func Route(r *http.Request) string {
+	if r.Pattern == "" {
+		return "other"
+	}
+	_, path, found := strings.Cut(r.Pattern, " ") // "GET /metrics": the method is a label of its own
+	if !found {
+		path = r.Pattern
+	}
+	return strings.TrimSuffix(path, "{$}")
 }
 
 // Face is one face of Argus: it adds its routes to the top-level mux.
@@ -67,7 +87,7 @@ func Chain(mux *http.ServeMux, o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return forwarded(o.TrustedProxies, logRequests(o.Logger, recoverPanics(o.Logger, cors(o.FrontendOrigins, redirectSlash(mux)))))
+	return forwarded(o.TrustedProxies, logRequests(o.Logger, o.Observe, recoverPanics(o.Logger, cors(o.FrontendOrigins, redirectSlash(mux)))))
 }
 
 // StatusClientClosed is nginx's status for a request whose client closed
@@ -141,7 +161,10 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // error level for a 5xx, so that one can be found from the id a client
 // reports. It logs the path without the query and never a header, so no
 // token or cookie reaches the log.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+//
+// The request it hands on is the one the mux matches, so it knows the
+// route afterwards (Route), for observe.
+func logRequests(log *slog.Logger, observe func(string, string, int, time.Duration), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{id: newRequestID()}
@@ -152,13 +175,17 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
+		took := time.Since(start)
+		if observe != nil {
+			observe(Route(r), r.Method, rec.status, took)
+		}
 		attrs := []slog.Attr{
 			slog.String("request_id", info.id),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status),
 			slog.Int("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", took),
 			slog.String("remote", PeerFrom(r).Addr),
 		}
 		if info.user != 0 {

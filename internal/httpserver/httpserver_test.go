@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/argus-go/argus/internal/api"
 	"github.com/argus-go/argus/internal/httpserver"
@@ -104,3 +106,38 @@ func TestHandler(t *testing.T) {
 		}
 	})
 }
+
+// Observe hears each request once, by its route: the pattern without
+// method or {$}, "/" where no face serves the path, "other" where the
+// chain answered before the mux; a panic is a 500.
+func TestObserveNamesRoutes(t *testing.T) {
+	type seen struct {
+		route, method string
+		status        int
+	}
+	var got []seen
+	h := httpserver.Handler(httpserver.Options{
+		Logger: slog.New(slog.DiscardHandler),
+		Observe: func(route, method string, status int, _ time.Duration) {
+			got = append(got, seen{route, method, status})
+		},
+	}, panicky{}, faceFunc(func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /things/{id}/{$}", func(http.ResponseWriter, *http.Request) {})
+	}))
+	for _, req := range []struct{ method, path string }{
+		{"GET", "/things/7/"}, {"GET", "/things/8"}, {"DELETE", "/nowhere"}, {"POST", "/boom/"},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(req.method, req.path, nil))
+	}
+	want := []seen{
+		{"/things/{id}/", "GET", 200}, {"other", "GET", 301}, {"/", "DELETE", 404}, {"/boom/", "POST", 500},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("observed %v; want %v", got, want)
+	}
+}
+
+type faceFunc func(*http.ServeMux)
+
+func (f faceFunc) Register(mux *http.ServeMux) { f(mux) }

@@ -56,7 +56,31 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// Observer, when set, hears what becomes of messages (metrics).
+	Observer Observer
 }
+
+// Observer hears what becomes of messages, by medium; its methods must
+// not block.
+type Observer interface {
+	// Queued: n messages were queued for an event.
+	Queued(medium argus.Medium, n int)
+	// Sent: a message was handed to its medium, this long after its
+	// event was committed.
+	Sent(medium argus.Medium, sinceCommit time.Duration)
+	// Failed: a message failed for good (or could not be queued).
+	Failed(medium argus.Medium)
+	// Retried: a message failed and will be tried again.
+	Retried(medium argus.Medium)
+}
+
+// noObserver hears nothing.
+type noObserver struct{}
+
+func (noObserver) Queued(argus.Medium, int)         {}
+func (noObserver) Sent(argus.Medium, time.Duration) {}
+func (noObserver) Failed(argus.Medium)              {}
+func (noObserver) Retried(argus.Medium)             {}
 
 // Service dispatches outbox events and delivers their messages (D10–D12).
 // Any number of Services, in one process or many, may share a database
@@ -117,6 +141,9 @@ func New(st *store.Store, o Options) *Service {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
 	}
 	return &Service{
 		st: st, o: o, log: o.Logger,
@@ -283,13 +310,19 @@ func (s *Service) dispatch(ctx context.Context, eventID int64) error {
 	}
 	wakeWorker := false
 	for _, o := range out {
+		n := 0
 		for _, r := range o.Recipients {
 			if r.Error != "" {
 				s.log.Error("notify: cannot notify", "incident", inc.ID, "event", ev.ID, "medium", o.Medium,
 					"user", contacts[r.UserID].Username, "err", r.Error)
+				s.o.Observer.Failed(o.Medium)
 			} else {
 				wakeWorker = true
+				n++
 			}
+		}
+		if n > 0 {
+			s.o.Observer.Queued(o.Medium, n)
 		}
 	}
 	if wakeWorker {
@@ -467,17 +500,25 @@ func (s *Service) deliver(ctx context.Context, m *store.Message) {
 	var ok bool
 	switch next := now.Add(s.backoff(m.Attempts)); {
 	case err == nil:
+		if !m.Committed.IsZero() {
+			s.o.Observer.Sent(m.Medium, now.Sub(m.Committed))
+		} else {
+			s.o.Observer.Sent(m.Medium, now.Sub(m.Created))
+		}
 		ok, err = s.st.MessageSent(ctx, m.ID, m.Attempts, now)
 		s.log.Debug("notify: sent", attrs...)
 	case IsPermanent(err):
 		s.log.Error("notify: delivery failed", append(attrs, "err", err)...)
+		s.o.Observer.Failed(m.Medium)
 		ok, err = s.st.MessageFailed(ctx, m.ID, m.Attempts, err.Error(), now)
 	case next.After(m.Deadline):
 		reason := fmt.Sprintf("gave up after %d attempts: %v", m.Attempts, err)
 		s.log.Error("notify: delivery failed", append(attrs, "err", reason)...)
+		s.o.Observer.Failed(m.Medium)
 		ok, err = s.st.MessageFailed(ctx, m.ID, m.Attempts, reason, now)
 	default:
 		s.log.Warn("notify: delivery will be retried", append(attrs, "err", err, "next", next)...)
+		s.o.Observer.Retried(m.Medium)
 		ok, err = s.st.MessageRetry(ctx, m.ID, m.Attempts, err.Error(), now, next)
 	}
 	if err != nil {

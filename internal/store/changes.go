@@ -49,6 +49,9 @@ type Change struct {
 	Event argus.Event `json:"-"`
 	// EventID is Event.ID, in the PostgreSQL notification.
 	EventID int64 `json:"event,omitempty"`
+	// Source is the name of the new incident's source, for
+	// ChangeCreated (not in the PostgreSQL notification).
+	Source string `json:"-"`
 }
 
 // NotifyChannel is the PostgreSQL channel on which every transaction that

@@ -94,6 +94,7 @@ func (s *Store) CreateIncident(ctx context.Context, ni NewIncident, addedBy int6
 			return err
 		}
 		tx.changed(ChangeCreated, inc.ID, &ev)
+		tx.changes[len(tx.changes)-1].Source = inc.Source.Name
 		return nil
 	})
 	if err != nil {

@@ -479,6 +479,10 @@ type Message struct {
 	Sent     *time.Time
 	// Content is filled only by ClaimMessages.
 	Content MessageContent
+	// Committed is when the message's event was committed (its
+	// received time); filled only by ClaimMessages, zero when the event
+	// is gone.
+	Committed time.Time
 }
 
 const messageColumns = `m.id, m.event_id, m.incident_id, m.user_id, COALESCE(u.username, ''), m.medium, m.recipient,
@@ -524,10 +528,16 @@ func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Dur
 		ids[i] = r.id
 	}
 	msgs, err := collect(ctx, s.db, "read claimed messages", func(rows *sql.Rows, m *Message) error {
-		return scanMessage(rows, m, &m.Content.Subject, &m.Content.Text, &m.Content.HTML)
-	}, `SELECT `+messageColumns+`, c.subject, c.body, c.html FROM argus_notify_message m
+		var committed *time.Time
+		err := scanMessage(rows, m, &m.Content.Subject, &m.Content.Text, &m.Content.HTML, scanNullTime(&committed))
+		if committed != nil {
+			m.Committed = *committed
+		}
+		return err
+	}, `SELECT `+messageColumns+`, c.subject, c.body, c.html, e.received FROM argus_notify_message m
 		JOIN argus_notify_content c ON c.id = m.content_id
 		LEFT JOIN argus_auth_user u ON u.id = m.user_id
+		LEFT JOIN argus_incident_event e ON e.id = m.event_id
 		WHERE m.id `+s.dialect.inIDs("$1")+` ORDER BY m.due, m.id`, s.dialect.ids(ids))
 	return msgs, err
 }
@@ -583,6 +593,36 @@ func (s *Store) NextMessageDue(ctx context.Context) (time.Time, bool, error) {
 		return time.Time{}, false, nil
 	}
 	return *due, true, nil
+}
+
+// QueueStats is the state of the notification queues, for metrics.
+type QueueStats struct {
+	// Messages is how many messages wait to be sent or are being sent.
+	Messages int64
+	// OldestDue is the earliest due time among them that has come (a
+	// queued message's next attempt, a sending one's lease end); zero
+	// when none has.
+	OldestDue time.Time
+	// Outbox is how many events wait for dispatch.
+	Outbox int64
+}
+
+// Queues reads QueueStats at now, in two statements.
+func (s *Store) Queues(ctx context.Context, now time.Time) (QueueStats, error) {
+	var q QueueStats
+	var due *time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(CASE WHEN due <= $1 THEN due END) FROM argus_notify_message
+		WHERE status IN ('queued', 'sending')`, s.dialect.t(now)).Scan(&q.Messages, scanNullTime(&due))
+	if err != nil {
+		return q, fmt.Errorf("store: message queue: %w", err)
+	}
+	if due != nil {
+		q.OldestDue = *due
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM argus_notify_outbox`).Scan(&q.Outbox); err != nil {
+		return q, fmt.Errorf("store: outbox: %w", err)
+	}
+	return q, nil
 }
 
 // MessageFilter selects messages; zero fields select all.
