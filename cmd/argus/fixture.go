@@ -175,17 +175,24 @@ func cmdDumpData(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	return writeFixtureTo(ctx, e, *out, st.DumpFixture)
+}
+
+// writeFixtureTo writes the entries that each gives to the file out, or
+// to stdout when out is "".
+func writeFixtureTo(ctx context.Context, e *env, out string, each func(context.Context, func(store.Fixture) error) error) error {
 	w := e.stdout
 	var f *os.File
-	if *out != "" {
-		if f, err = os.Create(*out); err != nil {
+	if out != "" {
+		var err error
+		if f, err = os.Create(out); err != nil {
 			return err
 		}
 		defer f.Close()
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := writeFixture(ctx, bw, st.DumpFixture); err != nil {
+	if err := writeFixture(ctx, bw, each); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
@@ -253,27 +260,7 @@ func cmdMockData(ctx context.Context, e *env, args []string) error {
 		}
 		o.Now = t
 	}
-	w := e.stdout
-	var f *os.File
-	if *out != "" {
-		var err error
-		if f, err = os.Create(*out); err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := writeFixture(ctx, bw, func(ctx context.Context, emit func(store.Fixture) error) error {
+	return writeFixtureTo(ctx, e, *out, func(ctx context.Context, emit func(store.Fixture) error) error {
 		return mockdata.Generate(ctx, o, emit)
-	}); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if f != nil {
-		return f.Close()
-	}
-	return nil
+	})
 }
