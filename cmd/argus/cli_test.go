@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/argus-go/argus/internal/api"
+	"github.com/argus-go/argus/internal/apidoc/apitest"
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/config"
 	"github.com/argus-go/argus/internal/store"
@@ -137,10 +138,10 @@ func userByUsername(t *testing.T, st *store.Store, username string) argus.User {
 // apiServer serves the API over st with the fixed clock.
 func apiServer(t *testing.T, st *store.Store) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(api.New(st, api.Options{
+	srv := httptest.NewServer(apitest.Handler(t, api.New(st, api.Options{
 		Now:    clock,
 		Logger: slog.New(slog.DiscardHandler),
-	}))
+	})))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/argus-go/argus/internal/api"
+	"github.com/argus-go/argus/internal/apidoc"
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/config"
@@ -88,7 +89,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	handler := httpserver.Handler(httpserver.Options{
 		Logger: log, TrustedProxies: cfg.TrustedProxies, FrontendOrigins: cfg.FrontendOrigins,
 		Observe: meters.Observe,
-	}, rest, ui, probes, meters)
+	}, rest, ui, probes, meters, apidoc.Face{})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

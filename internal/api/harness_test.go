@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/argus-go/argus/internal/api"
+	"github.com/argus-go/argus/internal/apidoc/apitest"
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth/authtest"
 	"github.com/argus-go/argus/internal/store"
@@ -60,7 +61,9 @@ func newFixture(t *testing.T, st *store.Store, o api.Options) *fixture {
 		// Request logs show only when the test fails.
 		o.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	}
-	srv := httptest.NewServer(api.New(st, o))
+	// Every request and response is checked against the OpenAPI
+	// documents (apidoc): they cannot drift from the handlers.
+	srv := httptest.NewServer(apitest.Handler(t, api.New(st, o)))
 	t.Cleanup(srv.Close)
 	return &fixture{t: t, st: st, srv: srv, clock: c}
 }

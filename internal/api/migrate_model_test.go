@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/argus-go/argus/internal/api"
+	"github.com/argus-go/argus/internal/apidoc/apitest"
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
 	"github.com/argus-go/argus/internal/store"
@@ -57,7 +58,7 @@ func TestMigrationToDestinations(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk := storetest.NewClock(start)
-		srv := httptest.NewServer(api.New(st, api.Options{Now: clk.Now}))
+		srv := httptest.NewServer(apitest.Handler(t, api.New(st, api.Options{Now: clk.Now})))
 		t.Cleanup(srv.Close)
 		f := &fixture{t: t, st: st, srv: srv, clock: clk}
 

@@ -366,6 +366,8 @@ const msgIndelible = "Deletion of incidents is turned off, see setting INDELIBLE
 // source's user or a superuser deletes it with its events, acks and tags.
 func (s *Server) deleteIncident(w http.ResponseWriter, r *http.Request) error {
 	if s.indelible {
+		// RFC 9110 §15.5.6: a 405 names the methods that are allowed.
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS, PATCH, PUT")
 		WriteJSON(w, http.StatusMethodNotAllowed, detailBody{msgIndelible})
 		return nil
 	}
