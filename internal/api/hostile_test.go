@@ -631,3 +631,17 @@ func snapshotDiff(a, b string) string {
 	}
 	return out.String()
 }
+
+// The knox login reads its body itself: a broken one is the client's
+// fault there too (400), never a 500.
+func TestKnoxLoginBrokenBody(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		w := &hostileWorld{f: f}
+		for _, c := range malformedChunked {
+			r := w.raw(t, http.MethodPost, "/api/v2/auth/token/login/", "", c.wire)
+			if r.status != http.StatusBadRequest {
+				t.Errorf("knox login with a chunked body %s: %d %s; want 400", c.name, r.status, r.body)
+			}
+		}
+	})
+}

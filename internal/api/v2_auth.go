@@ -50,6 +50,12 @@ func (s *Server) knoxLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
+		var tooBig *http.MaxBytesError
+		if !errors.As(err, &tooBig) {
+			// A body cut short or malformed on the wire is the client's
+			// fault, as ReadBody says for every other endpoint.
+			err = errBadRequest("JSON parse error - " + err.Error())
+		}
 		s.v2.WriteError(w, r, err)
 		return
 	}
