@@ -85,3 +85,50 @@ func BenchmarkLoad100kIncidents(b *testing.B) {
 		})
 	}
 }
+
+// A dump is one view of the database: what is written while it runs
+// is in none of its tables (not an incident's STA event without the
+// incident), on both databases.
+func TestDumpIsOneSnapshot(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		if _, err := st.LoadFixture(ctx, all(generate(t, 20, 1)), auth.HashKey, nil); err != nil {
+			t.Fatal(err)
+		}
+		wrote := false
+		incidents := map[string]bool{}
+		var events []store.Fixture
+		err := st.DumpFixture(ctx, func(f store.Fixture) error {
+			switch f.Model {
+			case "argus_incident.incident":
+				incidents[string(f.PK)] = true
+				if !wrote {
+					// Another writer, meanwhile: an incident and its STA.
+					wrote = true
+					if _, _, err := st.CreateIncident(ctx, store.NewIncident{
+						SourceID: 1, StartTime: now, Description: "during the dump", SourceIncidentID: "x-during", Level: 3,
+					}, 1, now); err != nil {
+						return err
+					}
+				}
+			case "argus_incident.event":
+				events = append(events, f)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(incidents) != 20 {
+			t.Errorf("%d incidents dumped; want the 20 loaded before", len(incidents))
+		}
+		for _, e := range events {
+			if !incidents[string(e.Fields["incident"])] {
+				t.Errorf("event %s of incident %s, which the dump does not have", e.PK, e.Fields["incident"])
+			}
+		}
+		if !wrote {
+			t.Fatal("nothing was written during the dump")
+		}
+	})
+}

@@ -1008,45 +1008,76 @@ func (d dialect) fixtureTime(t time.Time) any {
 // exists; it is written as the pk "sha256$<digest>", which LoadFixture
 // takes back as it is.
 func (s *Store) DumpFixture(ctx context.Context, emit func(Fixture) error) error {
-	links := map[*fxTable]map[int64][]int64{}
-	for _, t := range []*fxTable{fxProfileFilter, fxProfileDestination} {
-		m := map[int64][]int64{}
-		rows, err := collect(ctx, s.db, "dump "+t.name, func(rows *sql.Rows, r *[2]int64) error {
-			return rows.Scan(&r[0], &r[1])
-		}, `SELECT "`+t.cols[0].name+`", "`+t.cols[1].name+`" FROM `+t.name+` ORDER BY 1, 2`)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			m[r[0]] = append(m[r[0]], r[1])
-		}
-		links[t] = m
-	}
-	for _, t := range fxTables {
-		if t.replace {
-			continue
-		}
-		if err := s.dumpTable(ctx, t, func(v []any) error {
-			e, err := fixtureOf(t, v, links)
+	return s.readSnapshot(ctx, func(q queryer) error {
+		links := map[*fxTable]map[int64][]int64{}
+		for _, t := range []*fxTable{fxProfileFilter, fxProfileDestination} {
+			m := map[int64][]int64{}
+			rows, err := collect(ctx, q, "dump "+t.name, func(rows *sql.Rows, r *[2]int64) error {
+				return rows.Scan(&r[0], &r[1])
+			}, `SELECT "`+t.cols[0].name+`", "`+t.cols[1].name+`" FROM `+t.name+` ORDER BY 1, 2`)
 			if err != nil {
 				return err
 			}
-			return emit(e)
-		}); err != nil {
-			return err
+			for _, r := range rows {
+				m[r[0]] = append(m[r[0]], r[1])
+			}
+			links[t] = m
 		}
+		for _, t := range fxTables {
+			if t.replace {
+				continue
+			}
+			if err := dumpTable(ctx, q, t, func(v []any) error {
+				e, err := fixtureOf(t, v, links)
+				if err != nil {
+					return err
+				}
+				return emit(e)
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// readSnapshot runs fn, which only reads, on one view of the database, so
+// that what it reads table after table fits together while others write:
+// a read-only repeatable-read transaction on PostgreSQL, a deferred
+// transaction on SQLite (in WAL mode it sees the database as at its first
+// read and blocks no writer, unlike the immediate ones of tx).
+func (s *Store) readSnapshot(ctx context.Context, fn func(q queryer) error) error {
+	if s.dialect == postgresDialect {
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			return fmt.Errorf("store: begin a snapshot: %w", err)
+		}
+		defer tx.Rollback() //nolint:errcheck // nothing was written
+		return fn(tx)
 	}
-	return nil
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: a connection for a snapshot: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN DEFERRED`); err != nil {
+		return fmt.Errorf("store: begin a snapshot: %w", err)
+	}
+	ferr := fn(conn)
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`); err != nil && ferr == nil {
+		return fmt.Errorf("store: end a snapshot: %w", err)
+	}
+	return ferr
 }
 
 // dumpTable reads every row of t in key order: *int64, *string, bool,
 // *time.Time and string (a time of day) by column kind.
-func (s *Store) dumpTable(ctx context.Context, t *fxTable, fn func([]any) error) error {
+func dumpTable(ctx context.Context, q queryer, t *fxTable, fn func([]any) error) error {
 	names := make([]string, len(t.cols))
 	for i, c := range t.cols {
 		names[i] = `"` + c.name + `"`
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+strings.Join(names, ", ")+` FROM `+t.name+
+	rows, err := q.QueryContext(ctx, `SELECT `+strings.Join(names, ", ")+` FROM `+t.name+
 		` ORDER BY `+strings.Join(names[:t.keys], ", "))
 	if err != nil {
 		return fmt.Errorf("store: dump %s: %w", t.name, err)
