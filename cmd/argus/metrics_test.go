@@ -59,6 +59,18 @@ func TestServeMetrics(t *testing.T) {
 				t.Fatalf("GET incident %s: %d", id, status)
 			}
 		}
+		// A method no HTTP has is one series, whatever its name.
+		for _, method := range []string{"FROB", "WIBBLE"} {
+			req, err := http.NewRequestWithContext(t.Context(), method, srv.base+"/api/v1/incidents/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
 		status, text := get("Bearer s3cret")
 		if status != http.StatusOK {
 			t.Fatalf("GET /metrics with the token: %d", status)
@@ -71,11 +83,15 @@ func TestServeMetrics(t *testing.T) {
 			`argus_incidents_created_total{source="gw1"} 2`,
 			`argus_events_total{type="STA"} 2`,
 			`argus_live_subscribers 0`,
+			`argus_http_requests_total{code="401",method="other",route="/api/v1/incidents/"} 2`,
 			`go_sql_max_open_connections{db_name="argus"}`,
 		} {
 			if !strings.Contains(text, want) {
 				t.Errorf("/metrics lacks %q", want)
 			}
+		}
+		if strings.Contains(text, "FROB") {
+			t.Error("/metrics has a series for the method FROB")
 		}
 		if t.Failed() {
 			t.Logf("/metrics:\n%s", text)

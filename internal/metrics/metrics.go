@@ -119,7 +119,15 @@ func (m *Metrics) changes(changes []store.Change) {
 }
 
 // Observe counts an answered request (httpserver.Options.Observe).
+// Methods other than HTTP's own are counted as "other": a client may send
+// any token as a method, and each would be a series of its own.
 func (m *Metrics) Observe(route, method string, status int, d time.Duration) {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodOptions, http.MethodConnect, http.MethodTrace:
+	default:
+		method = "other"
+	}
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
 }
