@@ -267,7 +267,12 @@ func (s *Store) loadedEmail(ctx context.Context, tx *sql.Tx, userID int64, email
 
 // put adds a row to t, replacing an earlier one with the same key.
 func (l *fxLoad) put(t *fxTable, row []any) {
-	key := fmt.Sprint(row[:t.keys]...)
+	// The key columns joined by NUL, which no key holds: fmt.Sprint of
+	// two strings would run them together ("model" "1" = "model1" "").
+	key := fmt.Sprint(row[0])
+	for _, v := range row[1:t.keys] {
+		key += "\x00" + fmt.Sprint(v)
+	}
 	at := l.at[t]
 	if at == nil {
 		at = map[string]int{}
