@@ -95,11 +95,11 @@ func (s *Server) listIncidents(v version, mine bool) HandlerFunc {
 		if v == v2 && q.Has("count") {
 			return s.countIncidents(w, r, f)
 		}
-		cursor, err := DecodeCursor(q.Get("cursor"))
+		cursor, err := DecodeCursor(lastValue(q, "cursor"))
 		if err != nil {
 			return err
 		}
-		size := PageSize(q.Get("page_size"))
+		size := PageSize(lastValue(q, "page_size"))
 		now := s.now()
 		list, more, err := s.store.Incidents(r.Context(), f, cursor, size, now)
 		if err != nil {

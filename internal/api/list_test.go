@@ -707,6 +707,12 @@ func TestListInvalidCursor(t *testing.T) {
 		if p := f.get("/api/v1/incidents/?cursor=", key).asListPage(t); len(p.pks) != 3 {
 			t.Errorf("cursor= lists %v; want all 3", p.pks)
 		}
+		// Of two cursors the last counts, as of any parameter (Django's
+		// QueryDict.get).
+		if p := f.get("/api/v1/incidents/?cursor=garbage&cursor=", key).asListPage(t); len(p.pks) != 3 {
+			t.Errorf("cursor=garbage&cursor= lists %v; want all 3", p.pks)
+		}
+		f.get("/api/v1/incidents/?cursor=&cursor=garbage", key).want(t, 404, `{"detail": "Invalid cursor"}`)
 	})
 }
 

@@ -90,10 +90,10 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	var err error
-	if f.Before, f.After, err = decodeMessageCursor(q.Get("cursor")); err != nil {
+	if f.Before, f.After, err = decodeMessageCursor(lastValue(q, "cursor")); err != nil {
 		return err
 	}
-	size := PageSize(q.Get("page_size"))
+	size := PageSize(lastValue(q, "page_size"))
 	list, more, err := s.store.Messages(r.Context(), f, size)
 	if err != nil {
 		return err

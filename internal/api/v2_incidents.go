@@ -76,7 +76,7 @@ func (s *Server) parseV2Filter(ctx context.Context, q url.Values, f *store.Incid
 				f.MaxLevel = min(n, argus.MaxLevel)
 			}
 		}
-		f.Search = strings.TrimSpace(TextValue(q, "search", MaxDescriptionLength, errs))
+		f.Search = SearchValue(q, "search", errs)
 	}
 	return errs.Err()
 }
@@ -129,11 +129,11 @@ func (s *Server) countIncidents(w http.ResponseWriter, r *http.Request, f store.
 // incident, newest first, by cursor.
 func (s *Server) allEvents(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	cursor, err := DecodeCursor(q.Get("cursor"))
+	cursor, err := DecodeCursor(lastValue(q, "cursor"))
 	if err != nil {
 		return err
 	}
-	list, more, err := s.store.AllEvents(r.Context(), cursor, PageSize(q.Get("page_size")))
+	list, more, err := s.store.AllEvents(r.Context(), cursor, PageSize(lastValue(q, "page_size")))
 	if err != nil {
 		return err
 	}

@@ -314,6 +314,14 @@ func TestV2Lists(t *testing.T) {
 			{"level__lte=9", []string{pkOf(t, short), pkOf(t, closed), pkOf(t, long)}},
 			{"search=fan+tray", []string{pkOf(t, short)}},
 			{"search=CORE", []string{pkOf(t, long)}},
+			// Terms, each to be found (api-v2.md §4.4.2); a quoted phrase
+			// is one term.
+			{"search=router+CORE", []string{pkOf(t, long)}},
+			{"search=tray,FAN", []string{pkOf(t, short)}},
+			{"search=%22router+core%22", nil},
+			{"search=%22core+router%22", []string{pkOf(t, long)}},
+			{"search=core+tray", nil},
+			{"search=nothing&search=tray", []string{pkOf(t, short)}}, // the last value, as Django
 			{"token_expiry=false", nil},
 		} {
 			if got := pks("/api/v2/incidents/?" + c.query); strings.Join(got, ",") != strings.Join(c.want, ",") {

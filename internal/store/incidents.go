@@ -197,9 +197,9 @@ type IncidentFilter struct {
 	// not filter.
 	ID int64
 	// Search keeps incidents whose description, or the description of
-	// one of whose events, contains the text, in any case; "" does not
-	// filter.
-	Search string
+	// one of whose events, contains each of the terms, in any case
+	// (api-v2.md §4.4.2: every term must match); none does not filter.
+	Search []string
 
 	// IDs keeps these incidents (?id__in=); empty does not filter.
 	IDs []int64
@@ -218,10 +218,12 @@ type IncidentFilter struct {
 	// match keeps none.
 	BlobSets [][]argus.FilterBlob
 
-	// commonText is set by Incidents when the search text is in so many
-	// descriptions that walking the newest incidents finds a page sooner
-	// than collecting every match.
-	commonText bool
+	// rareTerm is set by Incidents to the index in Search of a term in so
+	// few descriptions that collecting its every match through the
+	// trigram indexes finds a page sooner than walking the newest
+	// incidents; -1 when every term is common. The other terms are then
+	// checked row by row.
+	rareTerm int
 }
 
 // Cursor is a position in the incident order (-start_time, -pk): the
@@ -250,6 +252,24 @@ func (q *query) where(cond string) { q.conds = append(q.conds, cond) }
 // commonTextRows is how many matching descriptions make a search text
 // common (commonText).
 const commonTextRows = 500
+
+// rareTerm is the index of the first of the search terms that is not
+// common (commonText), whose matches the trigram indexes collect while
+// the other terms are checked on those rows alone; -1 when every term is
+// common, or for a whole list (limit 0), where every term is checked row
+// by row. It stops asking at the first rare term.
+func (s *Store) rareTerm(ctx context.Context, terms []string, limit int) (int, error) {
+	if limit == 0 {
+		return 0, nil // the whole list: the first term's index serves best
+	}
+	for i, term := range terms {
+		common, err := s.commonText(ctx, term)
+		if err != nil || !common {
+			return i, err
+		}
+	}
+	return -1, nil
+}
 
 // commonText reports whether at least commonTextRows incidents have text
 // in their description, asking the trigram index. For such a text a page
@@ -367,13 +387,14 @@ func (s *Store) filterIncidents(q *query, f IncidentFilter, nowArg string) {
 	if f.ID != 0 {
 		q.where("i.id = " + q.arg(f.ID))
 	}
-	switch {
-	case f.Search != "" && f.commonText:
-		p := q.arg(likePattern(f.Search))
+	for i, term := range f.Search {
+		if i == f.rareTerm {
+			q.where("i.id IN (" + s.dialect.search(q, term) + ")")
+			continue
+		}
+		p := q.arg(likePattern(term))
 		q.where("(" + s.dialect.ilike("i.description", p) + " OR EXISTS (SELECT 1 FROM argus_incident_event e WHERE e.incident_id = i.id AND " +
 			s.dialect.ilike("e.description", p) + "))")
-	case f.Search != "":
-		q.where("i.id IN (" + s.dialect.search(q, f.Search) + ")")
 	}
 	if f.None {
 		q.where("1 = 0")
@@ -522,10 +543,8 @@ func (s *Store) blobCond(q *query, b *argus.FilterBlob, nowArg string) string {
 // reports whether rows remain beyond the page in its direction. It costs
 // two queries however many rows it returns.
 func (s *Store) Incidents(ctx context.Context, f IncidentFilter, cursor *Cursor, limit int, now time.Time) (list []argus.Incident, more bool, err error) {
-	if f.Search != "" && limit > 0 {
-		if f.commonText, err = s.commonText(ctx, f.Search); err != nil {
-			return nil, false, err
-		}
+	if f.rareTerm, err = s.rareTerm(ctx, f.Search, limit); err != nil {
+		return nil, false, err
 	}
 	q := &query{}
 	nowArg := q.arg(s.dialect.t(now))

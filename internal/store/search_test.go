@@ -37,20 +37,27 @@ func TestIncidentSearch(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tt := range []struct {
-			search string
+			search []string
 			want   []string
 		}{
-			{"router", []string{"Core router DOWN", "quiet"}},
-			{"down", []string{"Core router DOWN"}},
-			{"80%", []string{"disk 80% full"}},
-			{"%", []string{"disk 80% full"}},
-			{"k_1", []string{"link_1 flapping"}},
-			{"_", []string{"link_1 flapping"}},
-			{`\`, nil},
-			{"VENDOR", []string{"quiet"}},
-			{"ro", []string{"Core router DOWN", "quiet"}}, // shorter than a trigram
-			{"ll", []string{"disk 80% full"}},
-			{"nowhere", nil},
+			{[]string{"router"}, []string{"Core router DOWN", "quiet"}},
+			{[]string{"down"}, []string{"Core router DOWN"}},
+			{[]string{"80%"}, []string{"disk 80% full"}},
+			{[]string{"%"}, []string{"disk 80% full"}},
+			{[]string{"k_1"}, []string{"link_1 flapping"}},
+			{[]string{"_"}, []string{"link_1 flapping"}},
+			{[]string{`\`}, nil},
+			{[]string{"VENDOR"}, []string{"quiet"}},
+			{[]string{"ro"}, []string{"Core router DOWN", "quiet"}}, // shorter than a trigram
+			{[]string{"ll"}, []string{"disk 80% full"}},
+			{[]string{"nowhere"}, nil},
+			// Every term must be found, each in the description or in an
+			// event (api-v2.md §4.4.2).
+			{[]string{"router", "core"}, []string{"Core router DOWN"}},
+			{[]string{"router", "vendor"}, []string{"quiet"}},
+			{[]string{"quiet", "fine"}, []string{"quiet"}},
+			{[]string{"router", "nowhere"}, nil},
+			{[]string{"ro", "down"}, []string{"Core router DOWN"}},
 		} {
 			list, _, err := st.Incidents(ctx, store.IncidentFilter{Search: tt.search}, nil, 0, t0)
 			if err != nil {
@@ -92,7 +99,9 @@ func TestIncidentSearchCommonText(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, text := range []string{"down", "box"} {
+		// One common term, one rare; two common ones, walked row by row;
+		// a common one and a rare one, collected by the rare one's index.
+		for _, text := range [][]string{{"down"}, {"box"}, {"down", "o"}, {"down", "box"}} {
 			all, _, err := st.Incidents(ctx, store.IncidentFilter{Search: text}, nil, 0, t0)
 			if err != nil {
 				t.Fatal(err)
@@ -101,8 +110,8 @@ func TestIncidentSearchCommonText(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(page) != 50 || !more {
-				t.Fatalf("search %q: a page of %d, more %v; want 50 and more", text, len(page), more)
+			if len(page) != 50 || !more || len(all) < 150 {
+				t.Fatalf("search %q: a page of %d of %d, more %v; want 50 of at least 150 and more", text, len(page), len(all), more)
 			}
 			for i := range page {
 				if page[i].ID != all[i].ID {

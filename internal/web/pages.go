@@ -258,7 +258,12 @@ func (s *Server) listFilter(q url.Values, v *listView) store.IncidentFilter {
 		v.Errors = append(v.Errors, "Search: "+bad)
 	}
 	v.Search = search
-	f.Search = v.Search
+	// Words and "quoted phrases", each of which must be found, as the
+	// API's ?search= takes them (api-v2.md §4.4.2).
+	if f.Search = api.SearchTerms(search); len(f.Search) > api.MaxSearchTerms {
+		v.Errors = append(v.Errors, fmt.Sprintf("Search: give at most %d words.", api.MaxSearchTerms))
+		f.Search = nil
+	}
 	for _, t := range []struct {
 		key string
 		dst **time.Time

@@ -318,6 +318,22 @@ func TestIncidentPages(t *testing.T) {
 				t.Error("tags filter let another incident through")
 			}
 			s.get("/incidents/?tags=bad").want(t, http.StatusOK, "tags:")
+			// Words are searched each on its own, a quoted phrase whole,
+			// as the API's ?search= (api-v2.md §4.4.2).
+			for q, want := range map[string]string{"router core": "router down", `"core router"`: "", "disk full": "disk 80% full"} {
+				p := s.get("/incidents/?q=" + url.QueryEscape(q))
+				p.want(t, http.StatusOK)
+				for _, desc := range []string{"router down", "disk 80% full"} {
+					if strings.Contains(p.body, desc) != (desc == want) {
+						t.Errorf("search %q: %q shown %v", q, desc, !(desc == want))
+					}
+				}
+			}
+			var words []string
+			for i := range api.MaxSearchTerms + 1 {
+				words = append(words, "w"+itoa(int64(i)))
+			}
+			s.get("/incidents/?q="+url.QueryEscape(strings.Join(words, " "))).want(t, http.StatusOK, "Search: give at most")
 		})
 		t.Run("detail", func(t *testing.T) {
 			s.get("/incidents/"+itoa(critical.ID)+"/").want(t, http.StatusOK, "router down", "Incident start", "Acknowledge", "Close")
