@@ -103,8 +103,8 @@ func screenshot(ctx context.Context, t *testing.T, name string, dark bool) {
 }
 
 // TestBrowser drives the UI as a person would, in headless Chromium:
-// log in, see an incident appear live when a source posts it, filter,
-// acknowledge with a comment, close, reopen, bulk-acknowledge two rows,
+// log in, see an incident appear live when a source posts it, filter by
+// text and by source, acknowledge with a comment, close, reopen, bulk-acknowledge two rows,
 // log out; and log in with an OpenID Connect provider.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
@@ -127,6 +127,12 @@ func TestBrowser(t *testing.T) {
 	}
 	for i, d := range []string{"Link flapping on uplink", "Disk 91% full on db2", "Certificate expires in 7 days", "Backup job late"} {
 		raise(d, 2+i%4, argus.Tag{Key: "host", Value: fmt.Sprintf("host%d", i)})
+	}
+	zbx, zbxUser := storetest.Source(t, st, "zabbix1", "zabbix", s.clock.Now())
+	if _, _, err := st.CreateIncident(context.Background(), store.NewIncident{SourceID: zbx.ID,
+		StartTime: s.clock.Now().Add(-90 * time.Minute), EndTime: new(argus.Infinity),
+		Description: "Fan failure in rack 4", Level: 3}, zbxUser.ID, s.clock.Now()); err != nil {
+		t.Fatal(err)
 	}
 	C := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
@@ -161,9 +167,28 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the filtered list shows %q", text)
 	}
 
+	step(ctx, t, "filter by source",
+		chromedp.Navigate(s.srv.URL+"/incidents/"),
+		chromedp.WaitVisible(C("#incidents")),
+		chromedp.Click(C(".pick summary")),
+		chromedp.Click(C(fmt.Sprintf(`.pick input[value="%d"]`, src.ID))),
+		chromedp.Click(C(`.filters button[type=submit]`)),
+		// The new page: its picker is closed again, with the box ticked.
+		chromedp.WaitReady(C(fmt.Sprintf(`.pick:not([open]) input[value="%d"]:checked`, src.ID))),
+	)
+	if text := textOf(ctx, t, "#incidents tbody"); strings.Contains(text, "Fan failure") || !strings.Contains(text, "Core router") {
+		t.Errorf("the list of nav-gw1's incidents reads %q", text)
+	}
+	if text := textOf(ctx, t, ".pick summary"); text != "Sources: nav-gw1" {
+		t.Errorf("the picker reads %q", text)
+	}
+
 	step(ctx, t, "acknowledge with a comment",
 		chromedp.Click(C(row+" a")),
 		chromedp.WaitVisible(C("#incident-state")),
+		// htmx must have started, or the form is posted the plain way
+		// and the page reloaded under the steps below.
+		chromedp.Poll[chromedp.Void](`document.readyState === "complete" && !!window.htmx`),
 		chromedp.SendKeys(C(`form[action$="/ack/"] input[name=comment]`), "on it, calling the ISP"),
 		chromedp.Submit(C(`form[action$="/ack/"] input[name=comment]`)),
 		chromedp.WaitVisible(C("#incident-state .badge.acked")),

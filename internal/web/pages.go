@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
@@ -123,7 +124,8 @@ type listView struct {
 	page
 	Show     string
 	MaxLevel int
-	Source   int64
+	// Picked are the sources the list is narrowed to (none: any).
+	Picked   []argus.Source
 	Tags     string
 	Search   string
 	From, To string // datetime-local values
@@ -138,6 +140,11 @@ type listView struct {
 	// Cols are the columns the user chose to see; PageSize how many rows.
 	Cols     map[string]bool
 	PageSize int
+}
+
+// IsPicked reports whether the list is narrowed to the source id.
+func (v *listView) IsPicked(id int64) bool {
+	return slices.ContainsFunc(v.Picked, func(s argus.Source) bool { return s.ID == id })
 }
 
 // webPageSize is how many incidents a page of the list shows unless the
@@ -193,7 +200,8 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request, ss *session
 
 // incidents lists incidents with the API's filters (one query path):
 // open ones by default, then unacked, acked or all; at most a level;
-// one source; tags ("key=value", comma-separated); pages by cursor.
+// any of the sources; tags ("key=value", comma-separated); pages by
+// cursor.
 func (s *Server) incidents(w http.ResponseWriter, r *http.Request, ss *session) {
 	v := listView{page: s.pageOf(r, "Incidents"), Now: s.now(), Back: r.URL.RequestURI()}
 	f := s.listFilter(r.URL.Query(), &v)
@@ -222,6 +230,11 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request, ss *session) 
 		s.fail(w, r, err)
 		return
 	}
+	for _, src := range v.Sources {
+		if slices.Contains(f.SourceIDs, src.ID) {
+			v.Picked = append(v.Picked, src)
+		}
+	}
 	s.render(w, r, http.StatusOK, "incidents", &v)
 }
 
@@ -231,6 +244,12 @@ func (s *Server) listFilter(q url.Values, v *listView) store.IncidentFilter {
 	v.Show, v.Tags = q.Get("show"), q.Get("tags")
 	if !contains(shows, v.Show) {
 		v.Show = "open"
+	}
+	// The sources are checkboxes, a value each; the API takes them as
+	// one comma-separated value.
+	if ids := q["source__id__in"]; len(ids) > 1 {
+		q = maps.Clone(q)
+		q["source__id__in"] = []string{strings.Join(ids, ",")}
 	}
 	f, err := api.ParseIncidentFilter(q, s.loc, true)
 	if err != nil {
@@ -249,9 +268,6 @@ func (s *Server) listFilter(q url.Values, v *listView) store.IncidentFilter {
 	}
 	if n, err := strconv.Atoi(q.Get("level__lte")); err == nil && n >= argus.MinLevel && n <= argus.MaxLevel {
 		v.MaxLevel, f.MaxLevel = n, n
-	}
-	if len(f.SourceIDs) == 1 {
-		v.Source = f.SourceIDs[0]
 	}
 	search, bad := formText(q, "q", maxSearchLength)
 	if bad != "" {

@@ -318,6 +318,15 @@ func TestIncidentPages(t *testing.T) {
 				t.Error("tags filter let another incident through")
 			}
 			s.get("/incidents/?tags=bad").want(t, http.StatusOK, "tags:")
+			// Sources are checkboxes: one value each.
+			a, b := itoa(critical.Source.ID), itoa(minor.Source.ID)
+			s.get("/incidents/?source__id__in="+a+"&source__id__in="+b).want(t, http.StatusOK, "router down", "disk 80% full",
+				`value="`+a+`" checked`, `value="`+b+`" checked`, "Sources: <span class=\"picked\">gwa, gwb</span>")
+			p = s.get("/incidents/?source__id__in=" + a)
+			p.want(t, http.StatusOK, "router down", `value="`+a+`" checked`)
+			if strings.Contains(p.body, "disk 80% full") || strings.Contains(p.body, `value="`+b+`" checked`) {
+				t.Error("the list narrowed to one source shows another")
+			}
 			// Words are searched each on its own, a quoted phrase whole,
 			// as the API's ?search= (api-v2.md §4.4.2).
 			for q, want := range map[string]string{"router core": "router down", `"core router"`: "", "disk full": "disk 80% full"} {
