@@ -70,6 +70,7 @@ type Server struct {
 	// seen (D34): source id → time.Time.
 	sourcesSeen sync.Map
 	hub         *realtime.Hub
+	wsPayloads  wsPayloads // each change's ws/open/ message, made once
 	providers   []string
 	wsOrigins   []string // hosts of FrontendOrigins, for ws/open/
 	store       *store.Store

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 
 	"github.com/argus-go/argus/internal/argus"
 	"github.com/argus-go/argus/internal/auth"
+	"github.com/argus-go/argus/internal/realtime"
 	"github.com/argus-go/argus/internal/store"
 )
 
@@ -94,33 +96,48 @@ func (s *Server) wsPush(ctx context.Context, cancel context.CancelFunc, c *webso
 				_ = c.Close(websocket.StatusTryAgainLater, "missed changes: subscribe again") // as above
 				return
 			}
-			if m.Kind == store.ChangeDeleted {
-				// Deleted through API v2: there is nothing left to show
-				// but its pk.
-				if wsjson.Write(ctx, c, map[string]any{"type": "deleted", "payload": map[string]int64{"pk": m.IncidentID}}) != nil {
-					return
-				}
-				continue
-			}
-			now := s.now()
-			inc, err := s.store.Incident(ctx, m.IncidentID, now)
-			if errors.Is(err, argus.ErrNotFound) {
-				continue // deleted since
-			}
+			msg, err := s.wsPayloads.get(m.ID, func() (any, error) { return s.wsMessage(ctx, m) })
 			if err != nil {
 				s.log.ErrorContext(ctx, "ws/open: read incident", "incident", m.IncidentID, "error", err)
 				return
 			}
-			kind := "modified"
-			if m.Kind == store.ChangeCreated {
-				kind = "created"
+			if msg == nil {
+				continue // deleted since
 			}
-			if wsjson.Write(ctx, c, map[string]any{"type": kind, "payload": s.renderIncident(&inc, now)}) != nil {
+			if wsjson.Write(ctx, c, msg) != nil {
 				return
 			}
 		}
 	}
 }
+
+// wsMessage is the message of change m for every socket (wsPayloads):
+// the incident as it is now, or only its pk when API v2 deleted it; nil
+// when it is gone since. It reads the incident apart from the asking
+// socket's context, so that one socket closing fails no other.
+func (s *Server) wsMessage(ctx context.Context, m realtime.Message) (any, error) {
+	if m.Kind == store.ChangeDeleted {
+		return map[string]any{"type": "deleted", "payload": map[string]int64{"pk": m.IncidentID}}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wsReadTimeout)
+	defer cancel()
+	now := s.now()
+	inc, err := s.store.Incident(ctx, m.IncidentID, now)
+	if errors.Is(err, argus.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	kind := "modified"
+	if m.Kind == store.ChangeCreated {
+		kind = "created"
+	}
+	return map[string]any{"type": kind, "payload": s.renderIncident(&inc, now)}, nil
+}
+
+// wsReadTimeout bounds the read of one change's incident for ws/open/.
+const wsReadTimeout = 10 * time.Second
 
 // wsSubscribed sends the subscription's confirmation with the newest open
 // incidents.
