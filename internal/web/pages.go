@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -647,6 +649,7 @@ func (s *Server) funcs() template.FuncMap {
 			return inc.EndTime.In(s.loc).Format("2006-01-02 15:04:05")
 		},
 		"levelName": levelName,
+		"metadata":  metadataText,
 		"row": func(inc argus.Incident, now time.Time, cols map[string]bool) rowView {
 			return rowView{Incident: &inc, Now: now, Cols: cols}
 		},
@@ -702,4 +705,17 @@ func ago(t, now time.Time) string {
 		return fmt.Sprintf("%d h ago", int(d.Hours()))
 	}
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
+
+// metadataText is an incident's metadata (API v2) laid out for reading;
+// "" when it holds nothing.
+func metadataText(m json.RawMessage) string {
+	var out bytes.Buffer
+	if len(bytes.TrimSpace(m)) == 0 || json.Indent(&out, m, "", "  ") != nil {
+		return ""
+	}
+	if t := out.String(); t != "{}" {
+		return t
+	}
+	return ""
 }

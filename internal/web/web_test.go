@@ -3,6 +3,7 @@ package web_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -345,7 +346,17 @@ func TestIncidentPages(t *testing.T) {
 			s.get("/incidents/?q="+url.QueryEscape(strings.Join(words, " "))).want(t, http.StatusOK, "Search: give at most")
 		})
 		t.Run("detail", func(t *testing.T) {
-			s.get("/incidents/"+itoa(critical.ID)+"/").want(t, http.StatusOK, "router down", "Incident start", "Acknowledge", "Close")
+			p := s.get("/incidents/" + itoa(critical.ID) + "/")
+			p.want(t, http.StatusOK, "router down", "Incident start", "Acknowledge", "Close")
+			if strings.Contains(p.body, "Metadata") {
+				t.Error("empty metadata shown")
+			}
+			if _, err := s.st.UpdateIncident(context.Background(), minor.ID, store.IncidentChange{
+				Metadata: json.RawMessage(`{"vendor":"<acme>","slot":4}`)}, &kari, start); err != nil {
+				t.Fatal(err)
+			}
+			p = s.get("/incidents/" + itoa(minor.ID) + "/")
+			p.want(t, http.StatusOK, "Metadata", "&#34;vendor&#34;: &#34;&lt;acme&gt;&#34;,\n  &#34;slot&#34;: 4")
 			s.get("/incidents/999999/").want(t, http.StatusNotFound)
 			s.get("/incidents/abc/").want(t, http.StatusNotFound)
 		})
