@@ -170,16 +170,16 @@ func TestBrowser(t *testing.T) {
 	step(ctx, t, "filter by source",
 		chromedp.Navigate(s.srv.URL+"/incidents/"),
 		chromedp.WaitVisible(C("#incidents")),
-		chromedp.Click(C(".pick summary")),
-		chromedp.Click(C(fmt.Sprintf(`.pick input[value="%d"]`, src.ID))),
+		chromedp.Click(C(".source-pick summary")),
+		chromedp.Click(C(fmt.Sprintf(`.source-pick input[value="%d"]`, src.ID))),
 		chromedp.Click(C(`.filters button[type=submit]`)),
 		// The new page: its picker is closed again, with the box ticked.
-		chromedp.WaitReady(C(fmt.Sprintf(`.pick:not([open]) input[value="%d"]:checked`, src.ID))),
+		chromedp.WaitReady(C(fmt.Sprintf(`.source-pick:not([open]) input[value="%d"]:checked`, src.ID))),
 	)
 	if text := textOf(ctx, t, "#incidents tbody"); strings.Contains(text, "Fan failure") || !strings.Contains(text, "Core router") {
 		t.Errorf("the list of nav-gw1's incidents reads %q", text)
 	}
-	if text := textOf(ctx, t, ".pick summary"); text != "Sources: nav-gw1" {
+	if text := textOf(ctx, t, ".source-pick summary"); text != "Sources: nav-gw1" {
 		t.Errorf("the picker reads %q", text)
 	}
 

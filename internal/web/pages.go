@@ -639,6 +639,15 @@ func (s *Server) funcs() template.FuncMap {
 		"when": func(t time.Time) string { return t.In(s.loc).Format("2006-01-02 15:04:05") },
 		"iso":  func(t time.Time) string { return t.In(s.loc).Format(time.RFC3339) },
 		"ago":  ago,
+		// short is the exact time without what the reader knows: the
+		// year when it is this year's.
+		"short": func(t, now time.Time) string {
+			t, now = t.In(s.loc), now.In(s.loc)
+			if t.Year() == now.Year() {
+				return t.Format("01-02 15:04")
+			}
+			return t.Format("2006-01-02 15:04")
+		},
 		"endTime": func(inc argus.Incident) string {
 			switch {
 			case inc.EndTime == nil:

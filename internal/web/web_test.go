@@ -308,6 +308,10 @@ func TestIncidentPages(t *testing.T) {
 			if strings.Contains(p.body, "<b>core</b>") {
 				t.Error("the description was not escaped")
 			}
+			// The start, relative and exact (without this year's year).
+			if !regexp.MustCompile(`>1 h ago</time> <span class="muted">\d\d-\d\d \d\d:\d\d</span>`).MatchString(p.body) {
+				t.Error("a row does not show its start both relative and exact")
+			}
 			p = s.get("/incidents/?level__lte=2")
 			p.want(t, http.StatusOK, "router down")
 			if strings.Contains(p.body, "disk 80% full") {
