@@ -218,11 +218,12 @@ type IncidentFilter struct {
 	// match keeps none.
 	BlobSets [][]argus.FilterBlob
 
-	// rareTerm is set by Incidents to the index in Search of a term in so
-	// few descriptions that collecting its every match through the
-	// trigram indexes finds a page sooner than walking the newest
-	// incidents; -1 when every term is common. The other terms are then
-	// checked row by row.
+	// rareTerm is the index in Search of the term whose every match the
+	// trigram indexes collect; the other terms are checked on those rows
+	// alone. Incidents sets it to a term in so few descriptions that this
+	// finds a page sooner than walking the newest incidents, or to -1
+	// when every term is common: then all are checked while walking. Its
+	// zero value, the first term, serves whole lists.
 	rareTerm int
 }
 
@@ -256,8 +257,8 @@ const commonTextRows = 500
 // rareTerm is the index of the first of the search terms that is not
 // common (commonText), whose matches the trigram indexes collect while
 // the other terms are checked on those rows alone; -1 when every term is
-// common, or for a whole list (limit 0), where every term is checked row
-// by row. It stops asking at the first rare term.
+// common. A whole list (limit 0) takes the first term. It stops asking
+// at the first rare term.
 func (s *Store) rareTerm(ctx context.Context, terms []string, limit int) (int, error) {
 	if limit == 0 {
 		return 0, nil // the whole list: the first term's index serves best
@@ -541,7 +542,8 @@ func (s *Store) blobCond(q *query, b *argus.FilterBlob, nowArg string) string {
 // Incidents lists incidents matching f, newest start time first, limit
 // at most (0: all), starting after cursor (nil: from the start). more
 // reports whether rows remain beyond the page in its direction. It costs
-// two queries however many rows it returns.
+// two queries however many rows it returns, and a page of a text search
+// one more per common term before the first rare one.
 func (s *Store) Incidents(ctx context.Context, f IncidentFilter, cursor *Cursor, limit int, now time.Time) (list []argus.Incident, more bool, err error) {
 	if f.rareTerm, err = s.rareTerm(ctx, f.Search, limit); err != nil {
 		return nil, false, err
