@@ -114,7 +114,7 @@ func TestBrowser(t *testing.T) {
 	idp := oidctest.Start(t, "argus", "s3cret")
 	st := storetest.Open(t, testdb.SQLiteDSN(t))
 	s := newSiteWith(t, st, web.Options{Providers: providers(idp)})
-	authtest.User(t, st, "kari", false, s.clock.Now())
+	kari := authtest.User(t, st, "kari", false, s.clock.Now())
 	src, srcUser := storetest.Source(t, st, "nav-gw1", "nav", s.clock.Now())
 	raise := func(desc string, level int, tags ...argus.Tag) argus.Incident {
 		inc, _, err := st.CreateIncident(context.Background(), store.NewIncident{SourceID: src.ID,
@@ -156,6 +156,17 @@ func TestBrowser(t *testing.T) {
 	}
 	screenshot(ctx, t, "list", false)
 	screenshot(ctx, t, "list", true)
+
+	// A live update of a selected row keeps it selected.
+	step(ctx, t, "select a row", chromedp.Click(C(row+" input[name=id]")))
+	if _, err := st.UpdateIncident(context.Background(), live.ID, store.IncidentChange{
+		TicketURL: new("https://tickets.example.org/1")}, &kari, s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	step(ctx, t, "the ticket appears live", chromedp.WaitVisible(C(row+` a[href="https://tickets.example.org/1"]`)))
+	if checked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("`+row+` input[name=id]").checked`)); err != nil || !checked {
+		t.Errorf("the row updated live is no longer selected (%v)", err)
+	}
 
 	step(ctx, t, "filter by text",
 		chromedp.SendKeys(C("input[name=q]"), "router"),

@@ -49,7 +49,14 @@
         }
         row = document.importNode(row, true);
         if (old) {
+          keepState(old, row);
           old.parentNode.replaceChild(row, old);
+          if (old.contains(document.activeElement)) {
+            var box = row.querySelector("input[name=id]");
+            if (box) {
+              box.focus();
+            }
+          }
         } else if (query.indexOf("cursor=") < 0) {
           row.classList.add("new");
           body.insertBefore(row, body.firstChild);
@@ -60,6 +67,19 @@
         }
       });
     });
+  }
+
+  // keepState carries what the reader did to a row over to its fresh
+  // copy: whether it is selected, and whether the keys' cursor is on it.
+  function keepState(old, row) {
+    var was = old.querySelector("input[name=id]");
+    var box = row.querySelector("input[name=id]");
+    if (was && box) {
+      box.checked = was.checked;
+    }
+    if (old.classList.contains("focus")) {
+      row.classList.add("focus");
+    }
   }
 
   // Replace the elements with these ids by the same ones of a fresh copy
