@@ -231,7 +231,7 @@ func fuzzServer(f *testing.F) (srv *httptest.Server, userKey, sourceKey string, 
 			f.Fatal(err)
 		}
 		if i%2 == 0 {
-			if _, err := st.CreateAck(ctx, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: now}}, &u, now); err != nil {
+			if _, err := st.CreateAck(ctx, argus.RulesV2, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: now}}, &u, now); err != nil {
 				f.Fatal(err)
 			}
 		}

@@ -1013,7 +1013,7 @@ func TestListStatementCount(t *testing.T) {
 				}
 				if added%3 == 0 {
 					ack := argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: f.clock.Now()}}
-					if _, err := st.CreateAck(ctx, ack, &user, f.clock.Now()); err != nil {
+					if _, err := st.CreateAck(ctx, argus.RulesV2, ack, &user, f.clock.Now()); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -34,7 +34,7 @@ var (
 		apply: func(s *Server, ctx context.Context, id int64, p any, u *argus.User, now time.Time) (any, error) {
 			ack := p.(argus.Ack)
 			ack.Event.IncidentID = id
-			ack, err := s.store.CreateAck(ctx, ack, u, now)
+			ack, err := s.store.CreateAck(ctx, argus.RulesV2, ack, u, now)
 			if err != nil {
 				return nil, err
 			}

@@ -184,7 +184,7 @@ func (s *Server) createAckV2(w http.ResponseWriter, r *http.Request) error {
 	}
 	ack.Event.IncidentID = incID
 	ctx := r.Context()
-	ack, err = s.store.CreateAck(ctx, ack, UserFrom(ctx), s.now())
+	ack, err = s.store.CreateAck(ctx, argus.RulesV2, ack, UserFrom(ctx), s.now())
 	if err != nil {
 		return err
 	}

@@ -59,10 +59,12 @@ func CanPostIncident(u *User, src *Source) error {
 	return CanNameSource(u)
 }
 
-// CanAcknowledge says whether u may acknowledge incidents: end users only;
-// source systems get CodeSourceCannotAck on Field "type" (ErrForbidden).
-func CanAcknowledge(u *User) error {
-	if u == nil || u.IsSourceSystem() {
+// CanAcknowledge says whether u may acknowledge incidents under the
+// rules r: on v1 end users only (api-v1.md §5.3), on v2 source systems too
+// (api-v2.md §4.6). A source system refused gets CodeSourceCannotAck on
+// Field "type" (ErrForbidden).
+func (r Rules) CanAcknowledge(u *User) error {
+	if u == nil || r == RulesV1 && u.IsSourceSystem() {
 		return &Error{Kind: ErrForbidden, Code: CodeSourceCannotAck, Field: "type"}
 	}
 	return nil

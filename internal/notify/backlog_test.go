@@ -61,7 +61,7 @@ func TestLateDispatchDescribesTheIncidentAtItsEvent(t *testing.T) {
 		// 12:10: acked until 12:25, which has passed when dispatch runs.
 		r.clock.Add(5 * time.Minute)
 		expires := r.clock.Now().Add(15 * time.Minute)
-		ack, err := r.st.CreateAck(r.ctx, argus.Ack{Event: argus.Event{
+		ack, err := r.st.CreateAck(r.ctx, argus.RulesV2, argus.Ack{Event: argus.Event{
 			IncidentID: inc.ID, Timestamp: r.clock.Now(), Description: "On it",
 		}, Expiration: &expires}, &alice, r.clock.Now())
 		if err != nil {

@@ -78,7 +78,7 @@ func TestNotificationMatrix(t *testing.T) {
 		quiet := r.service(notify.Options{Fallback: argus.FilterBlob{Acked: new(false), Stored: argus.KeyAcked}})
 		acked, _ := r.incident("acked")
 		r.dispatch(quiet) // its STA, still unacked: one message
-		if _, err := r.st.CreateAck(r.ctx, argus.Ack{Event: argus.Event{IncidentID: acked.ID, Timestamp: r.clock.Now()}}, &kari, r.clock.Now()); err != nil {
+		if _, err := r.st.CreateAck(r.ctx, argus.RulesV2, argus.Ack{Event: argus.Event{IncidentID: acked.ID, Timestamp: r.clock.Now()}}, &kari, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if got := sent(quiet, acked); len(got) != 1 {

@@ -380,7 +380,7 @@ func TestNotificationSeesIncidentAfterEvent(t *testing.T) {
 		inc, _ := r.incident("db down", argus.Tag{Key: "service", Value: "db"})
 		r.dispatch(svc)
 		r.clock.Add(time.Minute)
-		ack, err := r.st.CreateAck(r.ctx, argus.Ack{Event: argus.Event{
+		ack, err := r.st.CreateAck(r.ctx, argus.RulesV2, argus.Ack{Event: argus.Event{
 			IncidentID: inc.ID, Timestamp: r.clock.Now(), Description: "On it",
 		}}, &alice, r.clock.Now())
 		if err != nil {

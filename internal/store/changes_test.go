@@ -124,7 +124,7 @@ func TestChangeFeed(t *testing.T) {
 				return nil
 			}, nil, nil},
 			{"ack", func() error {
-				_, err := st.CreateAck(ctx, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: t0}}, &alice, t0)
+				_, err := st.CreateAck(ctx, argus.RulesV2, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: t0}}, &alice, t0)
 				return err
 			}, [][]string{{"ack ACK"}}, []string{"ack"}},
 			{"patch that changes nothing", func() error {

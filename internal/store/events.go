@@ -151,10 +151,13 @@ func (s *Store) incidentExists(ctx context.Context, id int64) error {
 
 // CreateAck records an acknowledgement: an ACK event and its expiry, in
 // one transaction (api-v1.md §5.3, api-v2.md §4.6), expiring after it is
-// made (argus.CheckAck). Any incident may be acked, by anyone: source
-// systems too, since Argus 1.6; API v1 keeps them out before it calls
-// (argus.CanAcknowledge).
-func (s *Store) CreateAck(ctx context.Context, ack argus.Ack, actor *argus.User, now time.Time) (argus.Ack, error) {
+// made (argus.CheckAck), by an actor whom the rules let acknowledge
+// (argus.Rules.CanAcknowledge: source systems too since Argus 1.6, API
+// v2; end users only on API v1).
+func (s *Store) CreateAck(ctx context.Context, rules argus.Rules, ack argus.Ack, actor *argus.User, now time.Time) (argus.Ack, error) {
+	if err := rules.CanAcknowledge(actor); err != nil {
+		return argus.Ack{}, err
+	}
 	if err := argus.CheckAck(&ack); err != nil {
 		return argus.Ack{}, err
 	}

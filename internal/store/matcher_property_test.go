@@ -52,7 +52,7 @@ func TestOneMatcher(t *testing.T) {
 			}
 			events[inc.ID] = append(events[inc.ID], first.Type)
 			if rng.IntN(3) == 0 {
-				if _, err := st.CreateAck(ctx, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: t0}}, &kari, t0); err != nil {
+				if _, err := st.CreateAck(ctx, argus.RulesV2, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: t0}}, &kari, t0); err != nil {
 					t.Fatal(err)
 				}
 				events[inc.ID] = append(events[inc.ID], argus.EventAcknowledge)

@@ -97,7 +97,7 @@ func TestOutboxSnapshotIsTheIncidentAfterTheEvent(t *testing.T) {
 			t.Fatal(err)
 		}
 		expires := at(32)
-		ack, err := st.CreateAck(ctx, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: at(2), Description: "on it"}, Expiration: &expires}, &alice, at(2))
+		ack, err := st.CreateAck(ctx, argus.RulesV2, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: at(2), Description: "on it"}, Expiration: &expires}, &alice, at(2))
 		if err != nil {
 			t.Fatal(err)
 		}

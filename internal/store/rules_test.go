@@ -67,7 +67,11 @@ func TestRulesInTheStore(t *testing.T) {
 				return err
 			}},
 			{"an ack expires before it is made", argus.CodeExpirationNotAfterEvent, func() error {
-				_, err := st.CreateAck(ctx, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: t0}, Expiration: &t0}, &alice, t0)
+				_, err := st.CreateAck(ctx, argus.RulesV2, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: t0}, Expiration: &t0}, &alice, t0)
+				return err
+			}},
+			{"a source acknowledges by v1's rules", argus.CodeSourceCannotAck, func() error {
+				_, err := st.CreateAck(ctx, argus.RulesV1, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: t0}}, &srcUser, t0)
 				return err
 			}},
 			{"an end user reads the notification log", argus.CodeSuperuserOnly, func() error {
@@ -108,6 +112,10 @@ func TestRulesInTheStore(t *testing.T) {
 			}},
 			{"a superuser posts for a source", func() error {
 				_, _, err := st.CreateIncident(ctx, store.NewIncident{SourceID: src.ID, StartTime: t0, Level: 1}, boss.ID, t0)
+				return err
+			}},
+			{"a source acknowledges by v2's rules", func() error {
+				_, err := st.CreateAck(ctx, argus.RulesV2, argus.Ack{Event: argus.Event{IncidentID: inc.ID, Timestamp: t0}}, &srcUser, t0)
 				return err
 			}},
 			{"a superuser reads the log", func() error {

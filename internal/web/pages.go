@@ -490,6 +490,9 @@ func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, ss *sessio
 // A refusal (already closed, a bad ticket URL) shows on the incident's
 // page.
 func (s *Server) act(w http.ResponseWriter, r *http.Request, ss *session) {
+	if !s.mayAct(w, r, ss) {
+		return
+	}
 	id, err := api.PathID(r, "pk")
 	if err != nil {
 		s.fail(w, r, err)
@@ -507,6 +510,17 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, ss *session) {
 	default:
 		s.fail(w, r, err)
 	}
+}
+
+// mayAct answers 403 unless the session's user may act on incidents
+// here: end users, as the pages show (detailView.CanAct). Source systems
+// act through the API, by its rules.
+func (s *Server) mayAct(w http.ResponseWriter, r *http.Request, ss *session) bool {
+	if !ss.user.IsEndUser() {
+		s.forbidden(w, r, "Source systems act on incidents through the API.")
+		return false
+	}
+	return true
 }
 
 // formError is a form the page refuses before the store sees it.
@@ -537,10 +551,7 @@ func (s *Server) apply(ctx context.Context, u *argus.User, id int64, action stri
 			}
 			ack.Expiration = &t
 		}
-		if err := argus.CanAcknowledge(u); err != nil {
-			return err
-		}
-		_, err := s.st.CreateAck(ctx, ack, u, now)
+		_, err := s.st.CreateAck(ctx, argus.RulesV2, ack, u, now)
 		return err
 	case "close":
 		return event(argus.EventClose)
@@ -582,6 +593,9 @@ type bulkRefusal struct {
 // the same rules as alone (one refused does not stop the others), and
 // shows what happened to each.
 func (s *Server) bulk(w http.ResponseWriter, r *http.Request, ss *session) {
+	if !s.mayAct(w, r, ss) {
+		return
+	}
 	v := bulkView{page: s.pageOf(r, "Bulk action"), Action: r.PostFormValue("action"), Back: safeNext(r.PostFormValue("back"))}
 	ids := r.PostForm["id"]
 	if len(ids) == 0 || len(ids) > maxBulk {

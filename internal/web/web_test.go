@@ -494,9 +494,19 @@ func TestIncidentPages(t *testing.T) {
 			if strings.Contains(p.body, "/ack/") {
 				t.Error("a source system is offered to acknowledge")
 			}
+			// It acts through the API, by its rules: here every post is
+			// refused, and changes nothing.
 			token := csrfRE.FindStringSubmatch(p.body)[1]
-			s.do(b, http.MethodPost, minorPath+"close/", url.Values{"csrf_token": {token}}, nil).
-				want(t, http.StatusBadRequest, "A source system cannot post events of type")
+			before := storetest.Snapshot(t, s.st)
+			for _, action := range []string{"ack", "comment", "ticket", "close"} {
+				s.do(b, http.MethodPost, minorPath+action+"/", url.Values{"csrf_token": {token}, "comment": {"x"},
+					"ticket_url": {"https://t.example.org/"}}, nil).want(t, http.StatusForbidden, "through the API")
+			}
+			s.do(b, http.MethodPost, "/incidents/bulk/", url.Values{"csrf_token": {token}, "action": {"ack"}, "id": {itoa(minor.ID)}}, nil).
+				want(t, http.StatusForbidden, "through the API")
+			if storetest.Snapshot(t, s.st) != before {
+				t.Error("a source system's refused form changed the database")
+			}
 		})
 	})
 }
