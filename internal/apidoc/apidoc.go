@@ -26,35 +26,23 @@ func Source(version string) ([]byte, error) {
 	return files.ReadFile(version + ".yaml")
 }
 
-var (
-	loadOnce sync.Once
-	docs     map[string]*openapi3.T
-	loadErr  error
-)
-
 // Load parses and validates the documents once; they are shared and must
 // not be changed.
-func Load() (map[string]*openapi3.T, error) {
-	loadOnce.Do(func() {
-		docs = map[string]*openapi3.T{}
-		for _, v := range Versions {
-			data, err := Source(v)
-			if err != nil {
-				loadErr = err
-				return
-			}
-			loader := openapi3.NewLoader()
-			doc, err := loader.LoadFromData(data)
-			if err != nil {
-				loadErr = fmt.Errorf("apidoc: %s.yaml: %w", v, err)
-				return
-			}
-			if err := doc.Validate(context.Background()); err != nil {
-				loadErr = fmt.Errorf("apidoc: %s.yaml is not a valid OpenAPI document: %w", v, err)
-				return
-			}
-			docs[v] = doc
+var Load = sync.OnceValues(func() (map[string]*openapi3.T, error) {
+	docs := map[string]*openapi3.T{}
+	for _, v := range Versions {
+		data, err := Source(v)
+		if err != nil {
+			return nil, err
 		}
-	})
-	return docs, loadErr
-}
+		doc, err := openapi3.NewLoader().LoadFromData(data)
+		if err != nil {
+			return nil, fmt.Errorf("apidoc: %s.yaml: %w", v, err)
+		}
+		if err := doc.Validate(context.Background()); err != nil {
+			return nil, fmt.Errorf("apidoc: %s.yaml is not a valid OpenAPI document: %w", v, err)
+		}
+		docs[v] = doc
+	}
+	return docs, nil
+})

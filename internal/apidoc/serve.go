@@ -33,30 +33,20 @@ func (Face) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/schema/viewer/", http.StripPrefix("/api/schema/", http.FileServerFS(viewer)))
 }
 
-var (
-	jsonOnce sync.Once
-	jsonDocs map[string][]byte
-	jsonErr  error
-)
-
 // asJSON is each document as JSON, made once.
-func asJSON() (map[string][]byte, error) {
-	jsonOnce.Do(func() {
-		docs, err := Load()
-		if err != nil {
-			jsonErr = err
-			return
+var asJSON = sync.OnceValues(func() (map[string][]byte, error) {
+	docs, err := Load()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for v, doc := range docs {
+		if out[v], err = json.Marshal(doc); err != nil {
+			return nil, err
 		}
-		jsonDocs = map[string][]byte{}
-		for v, doc := range docs {
-			if jsonDocs[v], err = json.Marshal(doc); err != nil {
-				jsonErr = err
-				return
-			}
-		}
-	})
-	return jsonDocs, jsonErr
-}
+	}
+	return out, nil
+})
 
 func document(version string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

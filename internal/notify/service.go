@@ -500,11 +500,11 @@ func (s *Service) deliver(ctx context.Context, m *store.Message) {
 	var ok bool
 	switch next := now.Add(s.backoff(m.Attempts)); {
 	case err == nil:
-		if !m.Committed.IsZero() {
-			s.o.Observer.Sent(m.Medium, now.Sub(m.Committed))
-		} else {
-			s.o.Observer.Sent(m.Medium, now.Sub(m.Created))
+		since := m.Committed
+		if since.IsZero() {
+			since = m.Created // its event is gone
 		}
+		s.o.Observer.Sent(m.Medium, now.Sub(since))
 		ok, err = s.st.MessageSent(ctx, m.ID, m.Attempts, now)
 		s.log.Debug("notify: sent", attrs...)
 	case IsPermanent(err):

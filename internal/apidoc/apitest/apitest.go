@@ -23,31 +23,22 @@ import (
 	"github.com/argus-go/argus/internal/httpserver"
 )
 
-var (
-	routersOnce sync.Once
-	byVersion   map[string]routers.Router
-	routersErr  error
-)
-
-func load() (map[string]routers.Router, error) {
-	routersOnce.Do(func() {
-		docs, err := apidoc.Load()
+// load makes a router of each document, once.
+var load = sync.OnceValues(func() (map[string]routers.Router, error) {
+	docs, err := apidoc.Load()
+	if err != nil {
+		return nil, err
+	}
+	byVersion := map[string]routers.Router{}
+	for v, doc := range docs {
+		r, err := legacy.NewRouter(doc)
 		if err != nil {
-			routersErr = err
-			return
+			return nil, fmt.Errorf("apitest: router of %s: %w", v, err)
 		}
-		byVersion = map[string]routers.Router{}
-		for v, doc := range docs {
-			r, err := legacy.NewRouter(doc)
-			if err != nil {
-				routersErr = fmt.Errorf("apitest: router of %s: %w", v, err)
-				return
-			}
-			byVersion[v] = r
-		}
-	})
-	return byVersion, routersErr
-}
+		byVersion[v] = r
+	}
+	return byVersion, nil
+})
 
 // versionOf is the document that describes path: v2 for /api/v2/, v1 for
 // the rest of the API; "" for what no document covers (the web UI,
